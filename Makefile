@@ -1,0 +1,58 @@
+# authd — see README.md. `make run` starts everything, `make test` passes.
+PKGS    := libevent libevent_openssl libevent_pthreads openssl libjwt hiredis liboath jansson
+B       ?= build
+CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+           -Wstrict-prototypes -Wmissing-prototypes -Wvla -fstack-protector-strong \
+           -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+OBJS    := $(patsubst %.c,$(B)/obj/%.o,$(wildcard authd/*.c))
+LIBOBJS := $(filter-out $(B)/obj/authd/main.o,$(OBJS))
+TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+CMOCKA  := $(shell pkg-config --cflags --libs cmocka 2>/dev/null)
+
+all: $(B)/authd
+
+$(B)/authd: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/libauthd.a: $(LIBOBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(B)/libauthd.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iauthd -o $@ $< $(B)/libauthd.a $(CMOCKA) $(LDLIBS)
+
+deps:
+	@tools/deps.sh
+
+keys: $(B)/authd
+	$(B)/authd keygen -d keys
+
+# Unit tests (cmocka), then the end-to-end suite against a real redis-server and the real binary.
+test: deps
+	@$(MAKE) --no-print-directory B=$(B) EXTRA="$(EXTRA)" $(B)/authd $(TESTS)
+	@fail=0; for t in $(TESTS); do $$t || fail=1; done; \
+	 tests/e2e/run.sh $(B)/authd || fail=1; exit $$fail
+
+asan:
+	@$(MAKE) --no-print-directory B=build-asan \
+	  EXTRA="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+run: deps
+	@$(MAKE) --no-print-directory $(B)/authd
+	@tools/run.sh $(B)/authd
+
+bench: deps
+	@$(MAKE) --no-print-directory $(B)/authd
+	@tests/bench/discovery.sh $(B)/authd
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all deps keys test asan run bench clean
+-include $(OBJS:.o=.d) $(TESTS:=.d)

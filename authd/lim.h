@@ -1,0 +1,42 @@
+/*
+ * lim.h — every size and count limit in one place. Config may lower the HTTP ones
+ * (limits.* in authd.json); these are the defaults and the hard caps.
+ */
+#ifndef AUTHD_LIM_H
+#define AUTHD_LIM_H
+
+/* Files read at start or reload. */
+#define LIM_CONF_FILE (256 * 1024)   /* authd.json, keys.json, one client registration */
+#define LIM_PEM_FILE (64 * 1024)     /* one PEM key */
+#define LIM_CLIENTS 4096             /* registrations in clients/ */
+#define LIM_KEYS 16                  /* signing keys in keys/keys.json */
+#define LIM_PATH 1024                /* a file path from config */
+
+/* Registrations. */
+#define LIM_CLIENT_ID 128
+#define LIM_CLIENT_NAME 200
+#define LIM_URI 2048                 /* redirect URIs, issuer, logout URIs */
+#define LIM_REDIRECTS 32             /* redirect URIs per client */
+#define LIM_SCOPES 32                /* scopes per client */
+#define LIM_SCOPE 64                 /* one scope name */
+#define LIM_JWKS_KEYS 8              /* keys in a client's inline JWKS */
+
+/* HTTP (defaults; authd.json limits.* may change them within these caps). */
+#define LIM_HTTP_HEADERS_DEF 8192
+#define LIM_HTTP_HEADERS_MAX 65536
+#define LIM_HTTP_BODY_DEF 65536
+#define LIM_HTTP_BODY_MAX (1024 * 1024)
+#define LIM_HTTP_TIMEOUT_DEF 10      /* seconds: read/write timeout per connection */
+#define LIM_REQ_ID 64                /* an incoming X-Request-Id longer than this is replaced */
+#define LIM_XFF 1024                 /* X-Forwarded-For longer than this is ignored */
+#define LIM_TRUSTED_PROXIES 32
+
+/* Per-request memory: first block embedded in struct req, then blocks up to the cap. */
+#define LIM_ARENA_FIRST 2048
+#define LIM_ARENA_BLOCK (16 * 1024)
+#define LIM_REQ_MEMORY (256 * 1024)
+
+/* JWS. */
+#define LIM_JWS (16 * 1024)          /* a compact JWS we will parse */
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * sec.h — small cryptographic helpers: random bytes and tokens, SHA-256, base64url, constant-time
+ * comparison and wiping. Thin wrappers over OpenSSL so callers never spell memcmp on a secret.
+ *
+ * Does not own keys or signatures (keys.c, jws.c).
+ */
+#ifndef AUTHD_SEC_H
+#define AUTHD_SEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEC_SHA256_LEN 32
+
+/* RAND_bytes; 0 or E_CRYPTO. */
+int sec_random(void *buf, size_t n);
+
+void sec_sha256(const void *data, size_t n, uint8_t out[SEC_SHA256_LEN]);
+
+/* base64url without padding. sec_b64url_len(n) is the encoded length (without NUL). */
+size_t sec_b64url_len(size_t n);
+/* Writes sec_b64url_len(n) chars and a NUL into out (out has room for len + 1). */
+void sec_b64url_encode(const void *in, size_t n, char *out);
+/* Decodes `n` chars of base64url (no padding, no whitespace) into out (room for n*3/4 + 1).
+ * Returns the decoded length, or -1 on any character outside the alphabet or a bad length. */
+long sec_b64url_decode(const char *in, size_t n, uint8_t *out);
+
+/* 1 if equal, 0 otherwise; time depends only on the lengths. */
+int sec_ct_eq(const void *a, size_t alen, const void *b, size_t blen);
+
+void sec_wipe(void *p, size_t n);
+
+#endif
