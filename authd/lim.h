@@ -39,4 +39,9 @@
 /* JWS. */
 #define LIM_JWS (16 * 1024)          /* a compact JWS we will parse */
 
+/* Keys and JOSE (appended by keys.c / jws.c). */
+#define LIM_RSA_BITS 8192            /* largest RSA modulus loaded from keys/ or a client JWK */
+#define LIM_KID 47                   /* a JWK "kid" (ours are 43: base64url SHA-256) */
+#define LIM_JWS_TYP 32               /* a JWS "typ" we sign ("JWT", "at+jwt", "logout+jwt") */
+
 #endif

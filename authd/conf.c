@@ -1,0 +1,375 @@
+/* conf.c — see conf.h. */
+#include "conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "js.h"
+#include "lim.h"
+#include "log.h"
+#include "sec.h"
+
+enum conf_type { CK_INT, CK_STR, CK_BOOL, CK_URL, CK_LOGLEVEL, CK_LOGFMT, CK_CIDRS };
+
+struct conf_key {
+	const char *key;
+	enum conf_type type;
+	size_t off;
+	long long min, max; /* CK_INT: range; CK_STR: max length in max */
+	const char *def;    /* JSON text of the default; NULL = required */
+};
+
+#define O(f) offsetof(struct conf, f)
+static const struct conf_key conf_keys[] = {
+	{ "listen.address", CK_STR, O(listen_address), 0, 255, "\"127.0.0.1\"" },
+	{ "listen.port", CK_INT, O(listen_port), 1, 65535, "8080" },
+	{ "listen.backlog", CK_INT, O(listen_backlog), 16, 65535, "1024" },
+	{ "tls.cert", CK_STR, O(tls_cert), 0, LIM_PATH, "null" },
+	{ "tls.key", CK_STR, O(tls_key), 0, LIM_PATH, "null" },
+	{ "issuer", CK_URL, O(issuer), 0, 512, NULL },
+	{ "workers", CK_INT, O(workers), 0, 64, "0" },
+	{ "trusted_proxies", CK_CIDRS, O(trusted_proxies), 0, LIM_TRUSTED_PROXIES, "[]" },
+	{ "metrics.allow", CK_CIDRS, O(metrics_allow), 0, LIM_TRUSTED_PROXIES,
+	  "[\"127.0.0.0/8\", \"::1\"]" },
+	{ "redis.host", CK_STR, O(redis_host), 0, 255, "null" },
+	{ "redis.port", CK_INT, O(redis_port), 1, 65535, "6379" },
+	{ "redis.unix_socket", CK_STR, O(redis_socket), 0, 107, "null" },
+	{ "redis.password_file", CK_STR, O(redis_password_file), 0, LIM_PATH, "null" },
+	{ "redis.db", CK_INT, O(redis_db), 0, 15, "0" },
+	{ "redis.connect_timeout_ms", CK_INT, O(redis_connect_timeout_ms), 10, 60000, "1000" },
+	{ "redis.timeout_ms", CK_INT, O(redis_timeout_ms), 10, 60000, "1000" },
+	{ "keys.dir", CK_STR, O(keys_dir), 0, LIM_PATH, "\"keys\"" },
+	{ "clients.dir", CK_STR, O(clients_dir), 0, LIM_PATH, "\"clients\"" },
+	/* RFC 6749 §4.1.2 recommends at most 10 minutes for codes; DESIGN §7 says <= 60 s. */
+	{ "tokens.code_ttl_s", CK_INT, O(ttl_code), 5, 60, "60" },
+	{ "tokens.access_ttl_s", CK_INT, O(ttl_access), 30, 3600, "300" },
+	{ "tokens.id_ttl_s", CK_INT, O(ttl_id), 30, 3600, "300" },
+	{ "tokens.refresh_ttl_s", CK_INT, O(ttl_refresh), 60, 90LL * 86400, "1209600" },
+	{ "tokens.refresh_max_ttl_s", CK_INT, O(ttl_refresh_max), 60, 365LL * 86400, "2592000" },
+	{ "log.level", CK_LOGLEVEL, O(log_level), 0, 0, "\"info\"" },
+	{ "log.format", CK_LOGFMT, O(log_format), 0, 0, "\"json\"" },
+	{ "log.access", CK_BOOL, O(log_access), 0, 0, "true" },
+	{ "limits.body_bytes", CK_INT, O(max_body), 1024, LIM_HTTP_BODY_MAX, "65536" },
+	{ "limits.header_bytes", CK_INT, O(max_headers), 1024, LIM_HTTP_HEADERS_MAX, "8192" },
+	{ "limits.timeout_s", CK_INT, O(http_timeout), 1, 300, "10" },
+};
+#undef O
+#define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static const struct conf_key *key_find(const char *path)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(conf_keys[i].key, path) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+static int is_prefix_of_key(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strncmp(conf_keys[i].key, path, n) == 0 && conf_keys[i].key[n] == '.')
+			return 1;
+	return 0;
+}
+
+/* Every member of the tree must be a known key, or an object on the way to one. */
+static int check_unknown(json_t *obj, const char *prefix, struct errbuf *eb)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(obj, k, v) {
+		char path[256];
+		int r;
+
+		if (snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", k) >=
+		    (int)sizeof(path))
+			return eb_set(eb, E_INVALID, "%s...: key path too long", prefix);
+		if (key_find(path) != NULL)
+			continue;
+		if (!is_prefix_of_key(path))
+			return eb_set(eb, E_INVALID, "%s: unknown key", path);
+		if (!json_is_object(v))
+			return eb_set(eb, E_INVALID, "%s: must be an object", path);
+		if ((r = check_unknown(v, path, eb)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Finds a dotted path in the tree; NULL if absent (intermediate objects were checked). */
+static json_t *lookup(json_t *root, const char *path)
+{
+	char buf[256];
+	char *save = NULL, *tok;
+	json_t *cur = root;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok != NULL; tok = strtok_r(NULL, ".", &save)) {
+		if (!json_is_object(cur))
+			return NULL;
+		if ((cur = json_object_get(cur, tok)) == NULL)
+			return NULL;
+	}
+	return cur;
+}
+
+/* issuer (OIDC Discovery §3): https, no query or fragment; http only on a loopback host so
+ * `make run` works without TLS. No trailing slash: endpoints are issuer + "/path". */
+static int check_issuer(const char *s, struct errbuf *eb)
+{
+	const char *host;
+	size_t hl;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return eb_set(eb, E_INVALID, "issuer: must be an https URL");
+	if (strpbrk(s, "?#") != NULL || strchr(s, ' ') != NULL || strchr(s, '\\') != NULL)
+		return eb_set(eb, E_INVALID, "issuer: must not contain a query, fragment or space");
+	hl = strcspn(host, ":/");
+	if (hl == 0 || memchr(host, '@', hl) != NULL || strchr(host, '@') != NULL)
+		return eb_set(eb, E_INVALID, "issuer: must have a host and no userinfo");
+	if (s[4] == ':' && !((hl == 9 && strncmp(host, "localhost", 9) == 0) ||
+	                     (hl == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
+	                     strncmp(host, "[::1]", 5) == 0))
+		return eb_set(eb, E_INVALID, "issuer: http is allowed only for a loopback host");
+	if (s[strlen(s) - 1] == '/')
+		return eb_set(eb, E_INVALID, "issuer: must not end with '/'");
+	return 0;
+}
+
+static int set_one(struct conf *c, const struct conf_key *k, json_t *v, struct errbuf *eb)
+{
+	void *f = (char *)c + k->off;
+
+	switch (k->type) {
+	case CK_INT: {
+		long long n;
+
+		if (!json_is_integer(v))
+			return eb_set(eb, E_INVALID, "%s: must be an integer", k->key);
+		n = json_integer_value(v);
+		if (n < k->min || n > k->max)
+			return eb_set(eb, E_INVALID, "%s: must be %lld..%lld, got %lld", k->key,
+			              k->min, k->max, n);
+		*(long long *)f = n;
+		return 0;
+	}
+	case CK_BOOL:
+		if (!json_is_boolean(v))
+			return eb_set(eb, E_INVALID, "%s: must be true or false", k->key);
+		*(int *)f = json_is_true(v);
+		return 0;
+	case CK_STR:
+	case CK_URL: {
+		const char *s;
+
+		if (json_is_null(v))
+			return 0;
+		if (!json_is_string(v))
+			return eb_set(eb, E_INVALID, "%s: must be a string", k->key);
+		s = json_string_value(v);
+		if (json_string_length(v) == 0)
+			return eb_set(eb, E_INVALID, "%s: must not be empty", k->key);
+		if (json_string_length(v) > (size_t)k->max)
+			return eb_set(eb, E_INVALID, "%s: longer than %lld bytes", k->key, k->max);
+		if (strlen(s) != json_string_length(v) || js_has_ctl(s))
+			return eb_set(eb, E_INVALID, "%s: contains a control character", k->key);
+		if (k->type == CK_URL) {
+			int r = check_issuer(s, eb);
+
+			if (r != 0)
+				return r;
+		}
+		if ((*(char **)f = strdup(s)) == NULL)
+			return E_NOMEM;
+		return 0;
+	}
+	case CK_LOGLEVEL:
+	case CK_LOGFMT: {
+		const char *s = json_string_value(v);
+		int n = -1;
+
+		if (s != NULL && k->type == CK_LOGLEVEL)
+			n = log_level_parse(s);
+		else if (s != NULL)
+			n = strcmp(s, "json") == 0 ? LOG_FMT_JSON
+			    : strcmp(s, "text") == 0 ? LOG_FMT_TEXT
+			                             : -1;
+		if (n < 0)
+			return eb_set(eb, E_INVALID, "%s: must be one of %s", k->key,
+			              k->type == CK_LOGLEVEL ? "debug, info, warn, error" : "json, text");
+		*(int *)f = n;
+		return 0;
+	}
+	case CK_CIDRS: {
+		struct cidrs *cs = f;
+		size_t i;
+		json_t *it;
+
+		if (!json_is_array(v))
+			return eb_set(eb, E_INVALID, "%s: must be an array of strings", k->key);
+		if (json_array_size(v) > (size_t)k->max)
+			return eb_set(eb, E_INVALID, "%s: more than %lld entries", k->key, k->max);
+		if (json_array_size(v) == 0)
+			return 0;
+		if ((cs->v = calloc(json_array_size(v), sizeof(*cs->v))) == NULL)
+			return E_NOMEM;
+		json_array_foreach(v, i, it) {
+			char name[64];
+			int r;
+
+			snprintf(name, sizeof(name), "%s[%zu]", k->key, i);
+			if (!json_is_string(it))
+				return eb_set(eb, E_INVALID, "%s: must be a string", name);
+			r = addr_cidr_parse(json_string_value(it), name, &cs->v[i], eb);
+			if (r != 0)
+				return r;
+			cs->n++;
+		}
+		return 0;
+	}
+	}
+	return E_INTERNAL;
+}
+
+static int read_secret_file(const char *path, const char *name, char **out, struct errbuf *eb)
+{
+	FILE *f = fopen(path, "r");
+	char buf[512];
+	size_t n;
+
+	if (f == NULL)
+		return eb_set(eb, E_IO, "%s: cannot open %s: %s", name, path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (n == 0 || n == sizeof(buf) - 1 || js_has_ctl(buf)) {
+		sec_wipe(buf, sizeof(buf));
+		return eb_set(eb, E_INVALID, "%s: %s must hold one line of 1..510 bytes", name, path);
+	}
+	*out = strdup(buf);
+	sec_wipe(buf, sizeof(buf));
+	return *out == NULL ? E_NOMEM : 0;
+}
+
+static int file_readable(const char *path, const char *name, struct errbuf *eb)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return eb_set(eb, E_IO, "%s: %s: %s", name, path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || access(path, R_OK) != 0)
+		return eb_set(eb, E_IO, "%s: %s: not a readable file", name, path);
+	return 0;
+}
+
+static int cross_check(struct conf *c, struct errbuf *eb)
+{
+	int r;
+
+	if ((c->redis_host == NULL) == (c->redis_socket == NULL))
+		return eb_set(eb, E_INVALID, "redis: set exactly one of redis.host and redis.unix_socket");
+	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
+		return eb_set(eb, E_INVALID, "tls: set both tls.cert and tls.key, or neither");
+	if (c->tls_cert != NULL && ((r = file_readable(c->tls_cert, "tls.cert", eb)) != 0 ||
+	                            (r = file_readable(c->tls_key, "tls.key", eb)) != 0))
+		return r;
+	if (c->ttl_refresh > c->ttl_refresh_max)
+		return eb_set(eb, E_INVALID,
+		              "tokens.refresh_ttl_s: must not exceed tokens.refresh_max_ttl_s");
+	if (c->redis_password_file != NULL &&
+	    (r = read_secret_file(c->redis_password_file, "redis.password_file",
+	                          &c->redis_password, eb)) != 0)
+		return r;
+	if (c->workers == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		c->workers = n > 0 ? (n > 64 ? 64 : n) : 1;
+	}
+	return 0;
+}
+
+int conf_parse(json_t *j, const char *file, struct conf **out, struct errbuf *eb)
+{
+	struct conf *c;
+	int r;
+
+	eb->file = file;
+	if (!json_is_object(j))
+		return eb_set(eb, E_INVALID, "must be a JSON object");
+	if ((r = check_unknown(j, "", eb)) != 0)
+		return r;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return E_NOMEM;
+	if ((c->file = strdup(file)) == NULL) {
+		r = E_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		json_t *v = lookup(j, k->key), *def = NULL;
+
+		if (v == NULL) {
+			if (k->def == NULL) {
+				r = eb_set(eb, E_INVALID, "%s: missing", k->key);
+				goto out;
+			}
+			def = v = json_loads(k->def, JSON_DECODE_ANY, NULL);
+			BUG_ON(def == NULL, "bad default in conf_keys");
+		}
+		r = set_one(c, k, v, eb);
+		json_decref(def);
+		if (r != 0)
+			goto out;
+	}
+	if ((r = cross_check(c, eb)) != 0)
+		goto out;
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	conf_free(c);
+	return r;
+}
+
+int conf_load(const char *path, struct conf **out, struct errbuf *eb)
+{
+	json_t *j = NULL;
+	int r;
+
+	eb->file = path;
+	if ((r = js_load_file(path, LIM_CONF_FILE, &j, eb)) != 0)
+		return r;
+	r = conf_parse(j, path, out, eb);
+	json_decref(j);
+	return r;
+}
+
+void conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (conf_keys[i].type == CK_STR || conf_keys[i].type == CK_URL)
+			free(*(char **)((char *)c + conf_keys[i].off));
+	if (c->redis_password != NULL) {
+		sec_wipe(c->redis_password, strlen(c->redis_password));
+		free(c->redis_password);
+	}
+	free(c->trusted_proxies.v);
+	free(c->metrics_allow.v);
+	free(c->file);
+	free(c);
+}

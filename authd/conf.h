@@ -1,0 +1,55 @@
+/*
+ * conf.h — authd.json: one table row per key (conf.c), generic code does parsing and checking.
+ * Unknown, mistyped, out-of-range or missing keys are errors that read
+ * "config/authd.json: listen.port: must be 1..65535, got 70000".
+ *
+ * Relative paths in the file (keys.dir, clients.dir, tls.*, redis.password_file) are taken
+ * relative to the working directory authd was started in (the repo root for `make run`).
+ *
+ * Owns: struct conf and its validation. Does not own: keys or clients (loaded by gen.c from the
+ * directories named here).
+ */
+#ifndef AUTHD_CONF_H
+#define AUTHD_CONF_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "addr.h"
+#include "err.h"
+
+struct conf {
+	char *file;
+
+	char *listen_address;
+	long long listen_port, listen_backlog;
+	char *tls_cert, *tls_key;          /* both or neither */
+	char *issuer;                      /* no trailing slash */
+	long long workers;                 /* resolved: 0 in the file = number of cores */
+
+	char *redis_host, *redis_socket;   /* exactly one */
+	long long redis_port, redis_db;
+	char *redis_password_file;
+	char *redis_password;              /* read from redis_password_file; wiped on free */
+	long long redis_connect_timeout_ms, redis_timeout_ms;
+
+	char *keys_dir, *clients_dir;
+
+	long long ttl_code, ttl_access, ttl_id, ttl_refresh, ttl_refresh_max;
+
+	int log_level, log_format, log_access;
+
+	long long max_body, max_headers, http_timeout;
+
+	struct cidrs trusted_proxies;      /* whose X-Forwarded-For is believed */
+	struct cidrs metrics_allow;        /* who may read /metrics */
+};
+
+/* Reads and validates the file. 0 and a new conf, or E_IO/E_INVALID/E_NOMEM with eb set. */
+int conf_load(const char *path, struct conf **out, struct errbuf *eb);
+/* Same from an already parsed object; `file` names it in messages. Does not steal j. */
+int conf_parse(json_t *j, const char *file, struct conf **out, struct errbuf *eb);
+void conf_free(struct conf *c); /* NULL-safe */
+
+#endif

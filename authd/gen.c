@@ -1,0 +1,56 @@
+/* gen.c — see gen.h. */
+#include "gen.h"
+
+#include <stdlib.h>
+
+#include "clients.h"
+#include "conf.h"
+#include "ep_discovery.h"
+#include "keys.h"
+#include "log.h"
+
+int gen_load(const char *conf_path, unsigned long serial, struct gen **out, struct errbuf *eb)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+	int r;
+
+	if (g == NULL)
+		return E_NOMEM;
+	g->refs = 1;
+	g->serial = serial;
+	if ((r = conf_load(conf_path, &g->conf, eb)) != 0)
+		goto out;
+	eb->file = NULL;
+	if ((r = keys_load(g->conf->keys_dir, &g->keys, eb)) != 0)
+		goto out;
+	eb->file = NULL;
+	if ((r = clients_load(g->conf->clients_dir, &g->clients, eb)) != 0)
+		goto out;
+	if ((r = ep_discovery_render(g->conf, g->keys, &g->discovery, &g->discovery_len)) != 0) {
+		eb_set(eb, r, "cannot render discovery: %s", err_name(r));
+		goto out;
+	}
+	*out = g;
+	g = NULL;
+	r = 0;
+out:
+	gen_unref(g);
+	return r;
+}
+
+struct gen *gen_ref(struct gen *g)
+{
+	g->refs++;
+	return g;
+}
+
+void gen_unref(struct gen *g)
+{
+	if (g == NULL || --g->refs > 0)
+		return;
+	free(g->discovery);
+	clients_free(g->clients);
+	keys_free(g->keys);
+	conf_free(g->conf);
+	free(g);
+}

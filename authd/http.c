@@ -1,0 +1,286 @@
+/* http.c — see http.h. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "gen.h"
+#include "metrics.h"
+#include "route.h"
+#include "worker.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const char *method_name(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_TRACE: return "TRACE";
+	case EVHTTP_REQ_CONNECT: return "CONNECT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	}
+	return "OTHER";
+}
+
+const char *http_header(struct req *r, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(r->ev), name);
+}
+
+/* A caller-supplied request id is kept only if short and of a safe alphabet (it is logged). */
+static int rid_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++) {
+		char c = s[n];
+
+		if (n >= LIM_REQ_ID || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		                         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return n > 0;
+}
+
+static void peer_ip(struct req *r)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(r->ev);
+	char peer[64] = "";
+
+	if (con != NULL) {
+		const struct sockaddr *sa = evhttp_connection_get_addr(con);
+
+		if (sa != NULL && sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer,
+			          sizeof(peer));
+		else if (sa != NULL && sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
+			          sizeof(peer));
+	}
+	if (peer[0] == '\0')
+		snprintf(peer, sizeof(peer), "unknown");
+	{
+		const struct cidrs *tp = &r->gen->conf->trusted_proxies;
+		const char *xff = tp->n ? http_header(r, "X-Forwarded-For") : NULL;
+
+		if (xff != NULL && strlen(xff) > LIM_XFF)
+			xff = NULL;
+		addr_client_ip(peer, xff, tp->v, tp->n, r->ip, sizeof(r->ip));
+	}
+}
+
+void http_on_request(struct evhttp_request *ev, void *arg)
+{
+	struct worker *w = arg;
+	struct req *r = malloc(sizeof(*r));
+	const struct evhttp_uri *uri;
+	const char *path, *rid;
+
+	if (r == NULL) {
+		evhttp_send_error(ev, 503, "Service Unavailable");
+		return;
+	}
+	memset(r, 0, offsetof(struct req, first));
+	arena_init(&r->arena, r->first, sizeof(r->first), LIM_REQ_MEMORY);
+	r->w = w;
+	r->ev = ev;
+	r->gen = gen_ref(w->gen);
+	r->t0_ns = now_ns();
+	r->method = method_name(evhttp_request_get_command(ev));
+	w->inflight++;
+
+	rid = http_header(r, "X-Request-Id");
+	if (rid != NULL && rid_ok(rid))
+		snprintf(r->id, sizeof(r->id), "%s", rid);
+	else
+		snprintf(r->id, sizeof(r->id), "%s%llx", w->rid_prefix, ++w->rid_next);
+	peer_ip(r);
+
+	uri = evhttp_request_get_evhttp_uri(ev);
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || path[0] != '/') {
+		req_fail(r, 400, "invalid_request", "malformed request target");
+		req_run(r, NULL);
+		return;
+	}
+	route_dispatch(r, path);
+}
+
+enum step http_reply(struct req *r, int status, const char *ctype, const char *body, size_t len,
+                     int flags)
+{
+	if (r->body == NULL && (r->body = evbuffer_new()) == NULL)
+		return req_fail_oom(r);
+	if (len > 0 && evbuffer_add(r->body, body, len) != 0)
+		return req_fail_oom(r);
+	r->status = status;
+	r->ctype = ctype;
+	r->flags |= flags;
+	return STEP_DONE;
+}
+
+static void unref_cleanup(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	gen_unref(arg);
+}
+
+enum step http_reply_gen_bytes(struct req *r, int status, const char *ctype, const char *body,
+                               size_t len, int flags)
+{
+	struct gen *g = gen_ref(r->gen);
+
+	if (r->body == NULL && (r->body = evbuffer_new()) == NULL) {
+		gen_unref(g);
+		return req_fail_oom(r);
+	}
+	/* Sent by reference: no copy; the generation lives until the bytes leave. */
+	if (evbuffer_add_reference(r->body, body, len, unref_cleanup, g) != 0) {
+		gen_unref(g);
+		return req_fail_oom(r);
+	}
+	r->status = status;
+	r->ctype = ctype;
+	r->flags |= flags;
+	return STEP_DONE;
+}
+
+static void render_error(struct req *r)
+{
+	json_t *j = json_object();
+	char *s = NULL;
+
+	if (r->body != NULL)
+		evbuffer_drain(r->body, evbuffer_get_length(r->body));
+	else
+		r->body = evbuffer_new();
+	if (j != NULL) {
+		json_object_set_new(j, "error", json_string(r->error));
+		if (r->error_desc != NULL)
+			json_object_set_new(j, "error_description", json_string(r->error_desc));
+		s = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+	}
+	if (r->body != NULL) {
+		if (s != NULL)
+			evbuffer_add(r->body, s, strlen(s));
+		else
+			evbuffer_add_printf(r->body, "{\"error\":\"server_error\"}");
+	}
+	free(s);
+	r->ctype = "application/json";
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	}
+	return status < 400 ? "OK" : "Error";
+}
+
+void http_finish(struct req *r)
+{
+	struct evkeyvalq *h;
+
+	BUG_ON(r->replied, "http_finish twice");
+	r->replied = 1;
+	if (r->status == 0)
+		req_fail(r, 500, "server_error", NULL);
+	if (r->error != NULL)
+		render_error(r);
+	h = evhttp_request_get_output_headers(r->ev);
+	evhttp_add_header(h, "X-Request-Id", r->id);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	if (r->ctype != NULL)
+		evhttp_add_header(h, "Content-Type", r->ctype);
+	if (r->flags & RESP_NOSTORE) {
+		evhttp_add_header(h, "Cache-Control", "no-store");
+		evhttp_add_header(h, "Pragma", "no-cache");
+	} else if (r->flags & RESP_CACHE) {
+		evhttp_add_header(h, "Cache-Control", "public, max-age=300");
+	}
+	if (r->flags & RESP_CORS)
+		evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
+	if (r->flags & RESP_HTML) {
+		evhttp_add_header(h, "Content-Security-Policy",
+		                  "default-src 'none'; img-src 'self' data:; style-src 'self' "
+		                  "'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+		evhttp_add_header(h, "X-Frame-Options", "DENY");
+	}
+	if (r->gen->conf->tls_cert != NULL)
+		evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
+	if (r->allow != NULL)
+		evhttp_add_header(h, "Allow", r->allow);
+	if (r->w->draining)
+		evhttp_add_header(h, "Connection", "close");
+	/* The one send: it also frees an evhttp request whose connection has died. */
+	evhttp_send_reply(r->ev, r->status, reason(r->status), r->body);
+}
+
+void http_req_free(struct req *r)
+{
+	uint64_t ns = now_ns() - r->t0_ns;
+	struct worker *w = r->w;
+
+	if (r->route != NULL)
+		metrics_request(route_index(r->route), r->status, ns);
+	else
+		metrics_unrouted(r->status, ns);
+	if (r->gen->conf->log_access) {
+		struct log_access a = {
+			.rid = r->id,
+			.method = r->method,
+			.route = r->route != NULL ? r->route->path : "-",
+			.client_id = r->client_id,
+			.ip = r->ip,
+			.status = r->status,
+			.ms = (double)ns / 1e6,
+			.store_rtt = r->store_rtt,
+		};
+		log_access(&a);
+	}
+	if (r->deadline != NULL)
+		event_free(r->deadline);
+	arena_reset(&r->arena);
+	if (r->body != NULL)
+		evbuffer_free(r->body);
+	gen_unref(r->gen);
+	free(r);
+	worker_req_done(w);
+}

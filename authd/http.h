@@ -1,0 +1,40 @@
+/*
+ * http.h — the evhttp glue: creating the request context for each incoming request, the reply
+ * helpers that prepare a response on the req, and http_finish, the one place that calls
+ * evhttp_send_*. Every reply carries X-Request-Id and the security headers; errors are rendered
+ * as OAuth-style JSON ({"error": ..., "error_description": ...}).
+ *
+ * Owns: request creation and freeing, response rendering, the access line and per-request
+ * metrics. Does not own: routing (route.c) or what a handler decides.
+ */
+#ifndef AUTHD_HTTP_H
+#define AUTHD_HTTP_H
+
+#include <stddef.h>
+
+#include "req.h"
+
+struct evhttp_request;
+struct evhttp;
+
+/* evhttp_set_gencb callback; arg is the struct worker. */
+void http_on_request(struct evhttp_request *ev, void *arg);
+
+/* Prepare a response (copied into the req's body buffer). Each returns STEP_DONE. */
+enum step http_reply(struct req *r, int status, const char *ctype, const char *body, size_t len,
+                     int flags);
+/* Same, but the bytes are sent by reference: they must live as long as r->gen (the generation
+ * holds them); a gen reference is taken for the duration of the send. */
+enum step http_reply_gen_bytes(struct req *r, int status, const char *ctype, const char *body,
+                               size_t len, int flags);
+
+/* Sends the prepared response (or the error set by req_fail). Exactly once per request. */
+void http_finish(struct req *r);
+
+/* Frees the request context (called by req.c when the last owner is done). */
+void http_req_free(struct req *r);
+
+/* The value of a request header, or NULL. Borrowed for the life of the request. */
+const char *http_header(struct req *r, const char *name);
+
+#endif

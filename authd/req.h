@@ -1,0 +1,93 @@
+/*
+ * req.h — the request context: one per HTTP request, owning its arena, its generation reference,
+ * its deadline and the response being prepared. Handlers are ordered lists of step functions
+ * (STYLE §5): a step returns STEP_DONE (response or error set) or STEP_WAIT (Redis work started;
+ * the store calls req_resume with the next step when the reply is recorded).
+ *
+ * Lifetime: created by http.c for each request, freed by the last owner when the response is sent
+ * (r->replied) and no Redis reply is pending (r->pending == 0). Late replies after a deadline are
+ * dropped; the req stays until they arrive or the connection to Redis fails.
+ *
+ * Does not own: the evhttp request (libevent frees it after the one evhttp_send_*).
+ */
+#ifndef AUTHD_REQ_H
+#define AUTHD_REQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "lim.h"
+#include "log.h"
+
+struct evhttp_request;
+struct evbuffer;
+struct event;
+struct req;
+struct worker;
+struct gen;
+struct route;
+struct sreply;
+
+enum step { STEP_DONE = 0, STEP_WAIT };
+typedef enum step (*step_fn)(struct req *r);
+
+/* Response flags. */
+#define RESP_NOSTORE 0x1  /* Cache-Control: no-store (tokens, personal data, errors) */
+#define RESP_CORS 0x2     /* Access-Control-Allow-Origin: * (discovery, JWKS) */
+#define RESP_CACHE 0x4    /* Cache-Control: public, max-age=300 */
+#define RESP_HTML 0x8     /* HTML: CSP, X-Frame-Options DENY */
+
+struct req {
+	struct arena arena;
+	struct worker *w;
+	struct gen *gen;               /* holds a reference until req_free */
+	struct evhttp_request *ev;
+	const struct route *route;
+	char id[LIM_REQ_ID + 1];       /* request id (X-Request-Id) */
+	char ip[64];                   /* client address after trusted_proxies */
+	const char *method;
+	uint64_t t0_ns;
+
+	unsigned pending;              /* Redis replies (and later pool jobs) outstanding */
+	unsigned store_rtt;            /* round trips, for the access line */
+	int store_down;                /* the last store call failed for want of Redis */
+	struct sreply *reply;          /* the last recorded Redis reply (arena memory) */
+	struct event *deadline;        /* armed on the first STEP_WAIT */
+	int replied;                   /* the one evhttp_send_* happened */
+
+	/* The response being prepared (rendered once by http_finish). */
+	int status;
+	int flags;                     /* RESP_* */
+	const char *ctype;
+	struct evbuffer *body;         /* owned; NULL until the first body bytes */
+	const char *error;             /* OAuth error code, when set by req_fail */
+	const char *error_desc;
+	const char *allow;             /* Allow header for 405 */
+	const char *client_id;         /* for the access line, once authenticated */
+
+	void *ctx;                     /* the handler's own state (req_ctx) */
+	char first[LIM_ARENA_FIRST];   /* the arena's first block */
+};
+
+/* The handler's context, zeroed, allocated once per request; NULL on arena exhaustion. */
+void *req_ctx(struct req *r, size_t n);
+
+/* Sets an OAuth-style error (`error`, optional `error_description`) with `status`, and no-store.
+ * `desc` must be a static string or arena memory. Returns STEP_DONE for `return req_fail(...)`. */
+enum step req_fail(struct req *r, int status, const char *error, const char *desc);
+/* 500 "server_error": memory cap reached or an allocation failed. */
+enum step req_fail_oom(struct req *r);
+
+/* Called by store.c after recording a reply (reply == NULL has set r->store_down): runs `next`
+ * unless a reply was already sent, finishes the request on STEP_DONE, frees it when it is the
+ * last owner. */
+void req_resume(struct req *r, step_fn next);
+
+/* Driver entry: run the first step of a handler (NULL: the response or error is already set)
+ * and finish, or arm the deadline. */
+void req_run(struct req *r, step_fn first);
+
+#define req_log(lvl, r, ev, ...) log_event((lvl), (r)->id, (ev), __VA_ARGS__)
+
+#endif

@@ -1,0 +1,106 @@
+/* route.c — see route.h. */
+#include "route.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <string.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "ep_discovery.h"
+#include "gen.h"
+#include "http.h"
+#include "store.h"
+#include "worker.h"
+
+static const struct route routes[] = {
+	{ "GET", "/.well-known/openid-configuration", ep_discovery_config, 0, 0 },
+	{ "GET", "/jwks", ep_discovery_jwks, 0, 0 },
+	{ "GET", "/healthz", ep_discovery_healthz, 0, 0 },
+	{ "GET", "/readyz", ep_discovery_readyz, R_STORE, 0 },
+	{ "GET", "/metrics", ep_discovery_metrics, R_METRICS, 0 },
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+size_t route_count(void)
+{
+	return NROUTES;
+}
+
+const struct route *route_at(size_t i)
+{
+	return i < NROUTES ? &routes[i] : NULL;
+}
+
+size_t route_index(const struct route *rt)
+{
+	return (size_t)(rt - routes);
+}
+
+int route_has(const char *path)
+{
+	for (size_t i = 0; i < NROUTES; i++)
+		if (strcmp(routes[i].path, path) == 0)
+			return 1;
+	return 0;
+}
+
+const struct route *route_match(const char *method, const char *path, int *status,
+                                const char **allow)
+{
+	int seen_get = 0, seen_post = 0;
+
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (strcmp(routes[i].path, path) != 0)
+			continue;
+		if (strcmp(routes[i].method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
+			return &routes[i];
+		if (strcmp(routes[i].method, "GET") == 0)
+			seen_get = 1;
+		else
+			seen_post = 1;
+	}
+	if (!seen_get && !seen_post) {
+		*status = 404;
+		*allow = NULL;
+	} else {
+		*status = 405;
+		*allow = seen_get && seen_post ? "GET, HEAD, POST" : seen_get ? "GET, HEAD" : "POST";
+	}
+	return NULL;
+}
+
+void route_dispatch(struct req *r, const char *path)
+{
+	int status = 0;
+	const char *allow = NULL;
+	const struct route *rt = route_match(r->method, path, &status, &allow);
+	struct evbuffer *in;
+
+	if (rt == NULL) {
+		r->allow = allow;
+		req_fail(r, status, status == 404 ? "not_found" : "method_not_allowed", NULL);
+		req_run(r, NULL);
+		return;
+	}
+	r->route = rt;
+	in = evhttp_request_get_input_buffer(r->ev);
+	if (in != NULL && evbuffer_get_length(in) > rt->body_max) {
+		req_fail(r, 413, "invalid_request", "request body too large");
+		req_run(r, NULL);
+		return;
+	}
+	if ((rt->flags & R_METRICS) &&
+	    !addr_in(r->ip, r->gen->conf->metrics_allow.v, r->gen->conf->metrics_allow.n)) {
+		req_fail(r, 403, "access_denied", NULL);
+		req_run(r, NULL);
+		return;
+	}
+	if ((rt->flags & R_STORE) && !store_ready(r->w->store)) {
+		req_fail(r, 503, "temporarily_unavailable", "storage unavailable");
+		req_run(r, NULL);
+		return;
+	}
+	req_run(r, rt->first);
+}

@@ -1,0 +1,355 @@
+/* store.c — see store.h. The only file that includes hiredis. */
+#include "store.h"
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "metrics.h"
+#include "worker.h"
+
+#define BACKOFF_MIN_MS 50
+/* Capped below a second so authd is ready again within a second of Redis returning. */
+#define BACKOFF_MAX_MS 500
+
+enum store_state { ST_DOWN = 0, ST_CONNECTING, ST_HANDSHAKE, ST_READY };
+
+struct store {
+	struct event_base *base;
+	redisAsyncContext *ac;    /* NULL while down; hiredis frees it after connect errors */
+	enum store_state state;
+	struct event *retry;      /* reconnect timer */
+	struct event *ctimeout;   /* connect + handshake timeout */
+	int backoff_ms;
+	int worker;
+	int logged_down;          /* log "store_down" once per outage */
+	/* connection settings, copied from the conf of the first generation */
+	char *host, *sock, *password;
+	int port, db, connect_timeout_ms;
+};
+
+static void schedule_retry(struct store *s);
+static void start_connect(struct store *s);
+
+static void set_ms(struct timeval *tv, int ms)
+{
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
+}
+
+static void went_down(struct store *s, const char *why)
+{
+	int was_ready = s->state == ST_READY;
+
+	s->ac = NULL;
+	s->state = ST_DOWN;
+	evtimer_del(s->ctimeout);
+	metrics_store_state(0);
+	if (was_ready || !s->logged_down) {
+		log_event(LOG_WARN, NULL, "store_down", "reason", why, NULL);
+		s->logged_down = 1;
+	}
+	schedule_retry(s);
+}
+
+static void became_ready(struct store *s)
+{
+	s->state = ST_READY;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	s->logged_down = 0;
+	evtimer_del(s->ctimeout);
+	metrics_store_state(1);
+	log_event(LOG_INFO, NULL, "store_ready", NULL);
+}
+
+/* Handshake replies: AUTH and SELECT must say OK, PING must say PONG; anything else drops the
+ * connection (and a retry follows from the disconnect callback). */
+static void on_handshake(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct store *s = ac->data;
+	redisReply *rr = reply;
+	const char *step = priv;
+
+	if (s == NULL || s->ac != ac)
+		return;
+	if (rr == NULL || rr->type == REDIS_REPLY_ERROR) {
+		log_event(LOG_ERROR, NULL, "store_handshake_failed", "step", step, "error",
+		          rr != NULL ? rr->str : "no reply", NULL);
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	if (strcmp(step, "PING") == 0)
+		became_ready(s);
+}
+
+static void on_connect(const redisAsyncContext *cac, int status)
+{
+	redisAsyncContext *ac = (redisAsyncContext *)cac;
+	struct store *s = ac->data;
+
+	if (s == NULL || s->ac != ac)
+		return;
+	if (status != REDIS_OK) {
+		/* hiredis frees ac after this returns */
+		went_down(s, ac->errstr);
+		return;
+	}
+	s->state = ST_HANDSHAKE;
+	if (s->password != NULL)
+		redisAsyncCommand(ac, on_handshake, "AUTH", "AUTH %s", s->password);
+	if (s->db != 0)
+		redisAsyncCommand(ac, on_handshake, "SELECT", "SELECT %d", s->db);
+	redisAsyncCommand(ac, on_handshake, "PING", "PING");
+}
+
+static void on_disconnect(const redisAsyncContext *cac, int status)
+{
+	redisAsyncContext *ac = (redisAsyncContext *)cac;
+	struct store *s = ac->data;
+
+	(void)status;
+	if (s == NULL || s->ac != ac)
+		return;
+	/* hiredis frees ac after this returns; pending callbacks already got NULL */
+	went_down(s, ac->errstr[0] ? ac->errstr : "disconnected");
+}
+
+/* Connect or handshake took too long (a blackholed host, a stopped Redis): drop and retry. */
+static void on_ctimeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *s = arg;
+	redisAsyncContext *ac = s->ac;
+
+	(void)fd;
+	(void)what;
+	if (ac == NULL || s->state == ST_READY)
+		return;
+	ac->data = NULL; /* our callbacks ignore it from here on */
+	s->ac = NULL;
+	redisAsyncFree(ac); /* outside any hiredis callback: frees at once */
+	went_down(s, "connect timeout");
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	start_connect(arg);
+}
+
+static void schedule_retry(struct store *s)
+{
+	struct timeval tv;
+
+	set_ms(&tv, s->backoff_ms);
+	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+	evtimer_add(s->retry, &tv);
+}
+
+static void start_connect(struct store *s)
+{
+	redisAsyncContext *ac;
+	struct timeval tv;
+
+	metrics_store_reconnect();
+	ac = s->sock != NULL ? redisAsyncConnectUnix(s->sock) : redisAsyncConnect(s->host, s->port);
+	if (ac == NULL || ac->err) {
+		const char *why = ac != NULL ? ac->errstr : "out of memory";
+
+		if (ac != NULL) {
+			went_down(s, why);
+			redisAsyncFree(ac);
+		} else {
+			went_down(s, why);
+		}
+		return;
+	}
+	ac->data = s;
+	if (redisLibeventAttach(ac, s->base) != REDIS_OK) {
+		redisAsyncFree(ac);
+		went_down(s, "cannot attach to the event loop");
+		return;
+	}
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	s->ac = ac;
+	s->state = ST_CONNECTING;
+	set_ms(&tv, s->connect_timeout_ms);
+	evtimer_add(s->ctimeout, &tv);
+}
+
+int store_new(struct event_base *base, const struct conf *c, int worker, struct store **out)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return E_NOMEM;
+	s->base = base;
+	s->worker = worker;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	s->port = (int)c->redis_port;
+	s->db = (int)c->redis_db;
+	s->connect_timeout_ms = (int)c->redis_connect_timeout_ms;
+	if ((c->redis_host != NULL && (s->host = strdup(c->redis_host)) == NULL) ||
+	    (c->redis_socket != NULL && (s->sock = strdup(c->redis_socket)) == NULL) ||
+	    (c->redis_password != NULL && (s->password = strdup(c->redis_password)) == NULL) ||
+	    (s->retry = evtimer_new(base, on_retry, s)) == NULL ||
+	    (s->ctimeout = evtimer_new(base, on_ctimeout, s)) == NULL) {
+		store_free(s);
+		return E_NOMEM;
+	}
+	start_connect(s);
+	*out = s;
+	return 0;
+}
+
+void store_free(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ac != NULL) {
+		redisAsyncContext *ac = s->ac;
+
+		s->ac = NULL;
+		ac->data = NULL;
+		redisAsyncFree(ac); /* pending request callbacks run with reply == NULL */
+	}
+	if (s->retry != NULL)
+		event_free(s->retry);
+	if (s->ctimeout != NULL)
+		event_free(s->ctimeout);
+	free(s->host);
+	free(s->sock);
+	if (s->password != NULL) {
+		memset(s->password, 0, strlen(s->password));
+		free(s->password);
+	}
+	free(s);
+}
+
+int store_ready(const struct store *s)
+{
+	return s != NULL && s->state == ST_READY;
+}
+
+static struct sreply *copy_reply(struct arena *a, const redisReply *rr, int depth)
+{
+	struct sreply *o = arena_alloc(a, sizeof(*o));
+
+	if (o == NULL || depth > 8)
+		return NULL;
+	switch (rr->type) {
+	case REDIS_REPLY_STRING:
+	case REDIS_REPLY_STATUS:
+	case REDIS_REPLY_ERROR:
+		o->type = rr->type == REDIS_REPLY_STRING   ? SR_STRING
+		          : rr->type == REDIS_REPLY_STATUS ? SR_STATUS
+		                                           : SR_ERROR;
+		if ((o->str = arena_strndup(a, rr->str, rr->len)) == NULL)
+			return NULL;
+		o->len = rr->len;
+		break;
+	case REDIS_REPLY_INTEGER:
+		o->type = SR_INTEGER;
+		o->integer = rr->integer;
+		break;
+	case REDIS_REPLY_ARRAY:
+		o->type = SR_ARRAY;
+		o->n = rr->elements;
+		if (o->n > 0 && (o->elem = arena_alloc(a, o->n * sizeof(*o->elem))) == NULL)
+			return NULL;
+		for (size_t i = 0; i < o->n; i++)
+			if ((o->elem[i] = copy_reply(a, rr->element[i], depth + 1)) == NULL)
+				return NULL;
+		break;
+	default:
+		o->type = SR_NIL;
+		break;
+	}
+	return o;
+}
+
+/* One callback per command: record the reply in the request, then let the driver continue. */
+struct pending {
+	struct req *r;
+	step_fn next;
+};
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct pending *p = priv;
+	struct req *r = p->r;
+	redisReply *rr = reply;
+
+	(void)ac;
+	r->reply = NULL;
+	r->store_down = 0;
+	if (rr == NULL) {
+		r->store_down = 1;
+		metrics_store_error();
+	} else if (!r->replied) {
+		if (rr->type == REDIS_REPLY_ERROR)
+			metrics_store_error();
+		if ((r->reply = copy_reply(&r->arena, rr, 0)) == NULL) {
+			/* out of request memory: answer 500 rather than act on half a reply */
+			req_fail_oom(r);
+		}
+	}
+	req_resume(r, p->next);
+}
+
+static enum step refused(struct req *r)
+{
+	metrics_store_error();
+	return req_fail(r, 503, "temporarily_unavailable", "storage unavailable");
+}
+
+enum step store_cmdv(struct req *r, step_fn next, int argc, const char **argv,
+                     const size_t *argvlen)
+{
+	struct store *s = r->w->store;
+	struct pending *p;
+
+	if (s == NULL || s->state != ST_READY || s->ac == NULL)
+		return refused(r);
+	if ((p = arena_alloc(&r->arena, sizeof(*p))) == NULL)
+		return req_fail_oom(r);
+	p->r = r;
+	p->next = next;
+	if (redisAsyncCommandArgv(s->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK)
+		return refused(r);
+	r->pending++;
+	r->store_rtt++;
+	metrics_store_cmd();
+	return STEP_WAIT;
+}
+
+enum step store_cmd(struct req *r, step_fn next, const char *fmt, ...)
+{
+	struct store *s = r->w->store;
+	struct pending *p;
+	va_list ap;
+	int rc;
+
+	if (s == NULL || s->state != ST_READY || s->ac == NULL)
+		return refused(r);
+	if ((p = arena_alloc(&r->arena, sizeof(*p))) == NULL)
+		return req_fail_oom(r);
+	p->r = r;
+	p->next = next;
+	va_start(ap, fmt);
+	rc = redisvAsyncCommand(s->ac, on_reply, p, fmt, ap);
+	va_end(ap);
+	if (rc != REDIS_OK)
+		return refused(r);
+	r->pending++;
+	r->store_rtt++;
+	metrics_store_cmd();
+	return STEP_WAIT;
+}

@@ -1,0 +1,45 @@
+/*
+ * store.h — Redis through hiredis' async API on the worker's event base: connect (TCP or unix
+ * socket), AUTH/SELECT/PING handshake, reconnect with back-off, readiness, and commands issued on
+ * behalf of a request whose replies are copied into the request's arena before the next step runs.
+ *
+ * Only store.c includes hiredis. Redis down = the command is refused at once (503 set on the
+ * request) or its callback gets no reply (r->store_down, 503 via req_resume); never a crash.
+ * hiredis 0.14 has no command timeouts: the request deadline (req.c) is the only one.
+ */
+#ifndef AUTHD_STORE_H
+#define AUTHD_STORE_H
+
+#include <stddef.h>
+
+#include "req.h"
+
+struct event_base;
+struct conf;
+struct store;
+
+enum sreply_type { SR_STRING = 1, SR_ARRAY, SR_INTEGER, SR_NIL, SR_STATUS, SR_ERROR };
+
+/* A Redis reply copied into a request's arena (hiredis frees its own on return). */
+struct sreply {
+	enum sreply_type type;
+	long long integer;
+	char *str; /* NUL-terminated; may contain NULs within len */
+	size_t len;
+	struct sreply **elem;
+	size_t n;
+};
+
+/* Starts connecting at once; never fails for want of Redis (it keeps retrying). */
+int store_new(struct event_base *base, const struct conf *c, int worker, struct store **out);
+void store_free(struct store *s); /* NULL-safe; pending requests get reply == NULL */
+int store_ready(const struct store *s);
+
+/* Sends a command (argv form, binary-safe) for r; on reply, r->reply is set and next runs.
+ * Returns STEP_WAIT, or STEP_DONE with a 503 set when Redis is not connected. */
+enum step store_cmdv(struct req *r, step_fn next, int argc, const char **argv,
+                     const size_t *argvlen);
+/* printf-style convenience for fixed commands ("PING"). Same results. */
+enum step store_cmd(struct req *r, step_fn next, const char *fmt, ...);
+
+#endif

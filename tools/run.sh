@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make run`: a private redis-server (unix socket, AOF on, data under var/), dev keys, and authd
+# on 127.0.0.1:8080 with config/authd.json. Ctrl-C stops everything it started.
+set -euo pipefail
+AUTHD=${1:-build/authd}
+cd "$(dirname "$0")/.."
+RUN=var/run
+mkdir -p "$RUN" var/redis
+
+pids=()
+cleanup() {
+	trap - EXIT INT TERM
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	echo "stopped."
+}
+trap cleanup EXIT INT TERM
+
+# Redis: private, no TCP port, AOF persistence under var/redis.
+if [ -S "$RUN/redis.sock" ] && redis-cli -s "$RUN/redis.sock" ping >/dev/null 2>&1; then
+	echo "redis: already running on $RUN/redis.sock (left as it is)"
+else
+	rm -f "$RUN/redis.sock"
+	redis-server --port 0 --unixsocket "$PWD/$RUN/redis.sock" --unixsocketperm 700 \
+		--dir "$PWD/var/redis" --appendonly yes --save '' \
+		--pidfile "$PWD/$RUN/redis.pid" --logfile "$PWD/var/redis/redis.log" &
+	pids+=($!)
+	for _ in $(seq 50); do
+		redis-cli -s "$RUN/redis.sock" ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	redis-cli -s "$RUN/redis.sock" ping >/dev/null || { echo "redis did not start: see var/redis/redis.log"; exit 1; }
+fi
+
+# Dev keys (generated once, never committed).
+"$AUTHD" keygen -d keys >/dev/null
+
+"$AUTHD" -t -c config/authd.json
+"$AUTHD" -c config/authd.json 2>>var/authd.log &
+pids+=($!)
+for _ in $(seq 50); do
+	curl -fsS http://127.0.0.1:8080/readyz >/dev/null 2>&1 && break
+	sleep 0.1
+done
+curl -fsS http://127.0.0.1:8080/readyz >/dev/null || { echo "authd did not become ready: see var/authd.log"; tail -5 var/authd.log; exit 1; }
+
+cat <<TXT
+
+authd is running.
+  redis-server  unix socket $RUN/redis.sock (AOF in var/redis/)
+  authd         http://127.0.0.1:8080   (log: var/authd.log)
+
+  curl http://127.0.0.1:8080/.well-known/openid-configuration
+  curl http://127.0.0.1:8080/jwks
+  curl http://127.0.0.1:8080/readyz
+  curl http://127.0.0.1:8080/metrics
+
+Reload keys and clients: kill -HUP $(pgrep -o -f "authd -c config/authd.json" || echo PID)
+Press Ctrl-C to stop everything.
+TXT
+wait "${pids[@]}"
