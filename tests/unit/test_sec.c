@@ -1,0 +1,95 @@
+/* Unit tests for sec.c: base64url both ways (RFC 4648 §10 vectors), refusals, ct compare. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "sec.h"
+
+static void test_sec_b64url_rfc4648_vectors(void **state)
+{
+	static const char *in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *out[] = { "", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy" };
+	char enc[32];
+	uint8_t dec[32];
+
+	(void)state;
+	for (int i = 0; i < 7; i++) {
+		assert_int_equal(sec_b64url_len(strlen(in[i])), strlen(out[i]));
+		sec_b64url_encode(in[i], strlen(in[i]), enc);
+		assert_string_equal(enc, out[i]);
+		assert_int_equal(sec_b64url_decode(out[i], strlen(out[i]), dec), (long)strlen(in[i]));
+		assert_memory_equal(dec, in[i], strlen(in[i]));
+	}
+}
+
+static void test_sec_b64url_uses_url_alphabet(void **state)
+{
+	const uint8_t b[] = { 0xfb, 0xff, 0xbf };
+	char enc[8];
+	uint8_t dec[8];
+
+	(void)state;
+	sec_b64url_encode(b, 3, enc);
+	assert_string_equal(enc, "-_-_");
+	assert_int_equal(sec_b64url_decode("-_-_", 4, dec), 3);
+	assert_memory_equal(dec, b, 3);
+}
+
+static void test_sec_b64url_refuses_padding_std_alphabet_and_bad_lengths(void **state)
+{
+	uint8_t dec[16];
+
+	(void)state;
+	assert_int_equal(sec_b64url_decode("Zg==", 4, dec), -1);
+	assert_int_equal(sec_b64url_decode("+/+/", 4, dec), -1);
+	assert_int_equal(sec_b64url_decode("Z", 1, dec), -1);
+	assert_int_equal(sec_b64url_decode("Zm 9", 4, dec), -1);
+	assert_int_equal(sec_b64url_decode("Zh", 2, dec), -1); /* non-canonical trailing bits */
+}
+
+static void test_sec_ct_eq(void **state)
+{
+	(void)state;
+	assert_true(sec_ct_eq("abc", 3, "abc", 3));
+	assert_false(sec_ct_eq("abc", 3, "abd", 3));
+	assert_false(sec_ct_eq("abc", 3, "abcd", 4));
+	assert_true(sec_ct_eq("", 0, "", 0));
+}
+
+static void test_sec_sha256_known_answer(void **state)
+{
+	uint8_t h[SEC_SHA256_LEN];
+	char enc[64];
+
+	(void)state;
+	sec_sha256("abc", 3, h);
+	sec_b64url_encode(h, sizeof(h), enc);
+	assert_string_equal(enc, "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+}
+
+static void test_sec_random_differs(void **state)
+{
+	uint8_t a[16], b[16];
+
+	(void)state;
+	assert_int_equal(sec_random(a, sizeof(a)), 0);
+	assert_int_equal(sec_random(b, sizeof(b)), 0);
+	assert_memory_not_equal(a, b, sizeof(a));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sec_b64url_rfc4648_vectors),
+		cmocka_unit_test(test_sec_b64url_uses_url_alphabet),
+		cmocka_unit_test(test_sec_b64url_refuses_padding_std_alphabet_and_bad_lengths),
+		cmocka_unit_test(test_sec_ct_eq),
+		cmocka_unit_test(test_sec_sha256_known_answer),
+		cmocka_unit_test(test_sec_random_differs),
+	};
+	return cmocka_run_group_tests_name("sec", tests, NULL, NULL);
+}
