@@ -23,10 +23,15 @@
 
 /* Backstop for a drain: requests still running after this are cut off. */
 #define DRAIN_MAX_S 10
+/* A finished request's reply may still sit in its connection's output buffer: leave the loop
+ * running this long so libevent writes it out before the connections are closed. */
+#define DRAIN_FLUSH_MS 300
 
 static void stop_loop(struct worker *w)
 {
-	event_base_loopexit(w->base, NULL);
+	struct timeval tv = { 0, DRAIN_FLUSH_MS * 1000 };
+
+	event_base_loopexit(w->base, &tv);
 }
 
 void worker_req_done(struct worker *w)

@@ -15,7 +15,7 @@ e2e_cleanup() {
 		kill -9 "$p" 2>/dev/null || true
 	done
 	E2E_PIDS=()
-	[ -n "${E2E_DIR:-}" ] && [ -d "$E2E_DIR" ] && rm -rf "$E2E_DIR"
+	[ -n "${E2E_DIR:-}" ] && [ -d "$E2E_DIR" ] && [ -z "${E2E_KEEP:-}" ] && rm -rf "$E2E_DIR"
 }
 
 ok() { E2E_PASS=$((E2E_PASS + 1)); echo "  ok    $1"; }

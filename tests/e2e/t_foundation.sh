@@ -192,3 +192,39 @@ suite_workers() {
 	check "graceful stop: SIGTERM ends master and workers with status 0" test $? = 0
 	check "graceful stop: no worker left behind" bash -c '! pgrep -P "$0"' "$AUTHD_PID"
 }
+
+suite_drain() {
+	prepare_dirs; redis_start; write_conf '.workers = 1 | .redis.timeout_ms = 5000'
+	authd_start || { nok "authd starts"; return; }
+	# Hold a request in flight: Redis is paused, so /readyz waits for its PING reply.
+	kill -STOP "$REDIS_PID"
+	curl -sS -o "$E2E_DIR/body" -w '%{http_code}' "$(url /readyz)" > "$E2E_DIR/code" &
+	local cpid=$!
+	sleep 0.3
+	kill -TERM "$AUTHD_PID"
+	sleep 0.3
+	check "drain: after SIGTERM the listener is closed to new connections" bash -c \
+		'! curl -sS -m 1 -o /dev/null "$0" 2>/dev/null' "$(url /healthz)"
+	check "drain: the master waits while a request is in flight" kill -0 "$AUTHD_PID"
+	kill -CONT "$REDIS_PID"
+	wait "$cpid"
+	check "drain: the in-flight request is answered (200 ready)" \
+		test "$(cat "$E2E_DIR/code") $(cat "$E2E_DIR/body")" = '200 {"status":"ready"}'
+	check "drain: authd exits once it is done" bash -c \
+		'for i in $(seq 50); do kill -0 "$0" 2>/dev/null || exit 0; sleep 0.1; done; exit 1' "$AUTHD_PID"
+}
+
+suite_store_deadline() {
+	prepare_dirs; redis_start; write_conf '.workers = 1 | .redis.timeout_ms = 300'
+	authd_start || { nok "authd starts"; return; }
+	kill -STOP "$REDIS_PID"
+	local t0=$(date +%s%N) b
+	b=$(curl -sS -w ' %{http_code}' "$(url /readyz)")
+	local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	check "a hung Redis gives 503 temporarily_unavailable at the request deadline (${ms} ms)" \
+		bash -c '[ "${0##* }" = 503 ] && jq -e ".error == \"temporarily_unavailable\"" <<<"${0% *}" && [ "$1" -lt 2000 ]' "$b" "$ms"
+	kill -CONT "$REDIS_PID"
+	check "the late Redis reply is dropped and the next request succeeds" \
+		wait_for bash -c '[ "$(curl -sS -o /dev/null -w "%{http_code}" "$0")" = 200 ]' "$(url /readyz)"
+	check "authd is alive after the late reply" kill -0 "$AUTHD_PID"
+}
