@@ -13,30 +13,31 @@
 
 #define SECRET_HASH_PREFIX "sha256:"
 #define SECRET_HASH_B64LEN 43 /* base64url of 32 bytes, no padding */
-#define LIM_SCOPE_STR (LIM_SCOPES * (LIM_SCOPE + 1))
-#define LIM_HOST 253 /* RFC 1035 */
 
 static const char *const scope_names[CLIENTS_SCOPE_COUNT] = {
-	"openid", "profile", "phone", "address", "citizen_id", "offline_access", "admin",
+    "openid", "profile", "phone", "address", "citizen_id", "offline_access", "admin",
 };
 
 static const struct {
 	const char *name;
 	unsigned bit;
 } grant_names[] = {
-	{ "authorization_code", GRANT_AUTHORIZATION_CODE },
-	{ "refresh_token", GRANT_REFRESH_TOKEN },
-	{ "client_credentials", GRANT_CLIENT_CREDENTIALS },
-	{ "urn:openid:params:grant-type:ciba", GRANT_CIBA },
+    {"authorization_code", GRANT_AUTHORIZATION_CODE},
+    {"refresh_token", GRANT_REFRESH_TOKEN},
+    {"client_credentials", GRANT_CLIENT_CREDENTIALS},
+    {"urn:openid:params:grant-type:ciba", GRANT_CIBA},
 };
 
 /* Indexed by enum client_auth. */
 static const char *const auth_names[] = {
-	"client_secret_basic", "client_secret_post", "private_key_jwt", NULL,
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    NULL,
 };
 
 /* Indexed by require_acr - 1. */
-static const char *const acr_names[] = { "urn:eid:level:1", "urn:eid:level:2", NULL };
+static const char *const acr_names[] = {"urn:eid:level:1", "urn:eid:level:2", NULL};
 
 /* ---- URIs ---------------------------------------------------------------------------------- */
 
@@ -95,7 +96,8 @@ static int uri_check(const char *s, struct uri_parts *u, struct errbuf *eb)
 		if (c < 0x20 || c == 0x7f)
 			return eb_set(eb, E_INVALID, "contains a control character");
 		if (c >= 0x80)
-			return eb_set(eb, E_INVALID, "contains a non-ASCII byte (percent-encode it)");
+			return eb_set(eb, E_INVALID,
+				      "contains a non-ASCII byte (percent-encode it)");
 		if (c == ' ')
 			return eb_set(eb, E_INVALID, "contains a space");
 		if (c == '\\')
@@ -103,12 +105,14 @@ static int uri_check(const char *s, struct uri_parts *u, struct errbuf *eb)
 		if (c == '#')
 			return eb_set(eb, E_INVALID, "must not contain a fragment");
 		if (c == '*')
-			return eb_set(eb, E_INVALID, "contains '*': wildcards are not allowed, "
-			                             "register each URI in full");
+			return eb_set(eb, E_INVALID,
+				      "contains '*': wildcards are not allowed, "
+				      "register each URI in full");
 		if (c == '%' && !(is_hex(s[i + 1]) && is_hex(s[i + 2])))
 			return eb_set(eb, E_INVALID, "has a malformed percent-encoding");
 		if (strchr("\"<>^`{|}", c) != NULL)
-			return eb_set(eb, E_INVALID, "contains '%c', which must be percent-encoded", c);
+			return eb_set(eb, E_INVALID, "contains '%c', which must be percent-encoded",
+				      c);
 	}
 
 	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://" authority */
@@ -117,8 +121,9 @@ static int uri_check(const char *s, struct uri_parts *u, struct errbuf *eb)
 	if (i == 0 || s[i] != ':')
 		return eb_set(eb, E_INVALID, "must be an absolute URI (https://host/path)");
 	if (s[i + 1] != '/' || s[i + 2] != '/')
-		return eb_set(eb, E_INVALID, "must be an absolute URI with a host "
-		                             "(https://host/path)");
+		return eb_set(eb, E_INVALID,
+			      "must be an absolute URI with a host "
+			      "(https://host/path)");
 	u->scheme = s;
 	u->scheme_len = i;
 
@@ -138,8 +143,9 @@ static int uri_check(const char *s, struct uri_parts *u, struct errbuf *eb)
 	} else {
 		for (rest = a; rest < end && *rest != ':'; rest++)
 			if (!is_hostname_char(*rest))
-				return eb_set(eb, E_INVALID, "has an invalid host (letters, digits, "
-				                             "'-' and '.' only, or an [IPv6] address)");
+				return eb_set(eb, E_INVALID,
+					      "has an invalid host (letters, digits, "
+					      "'-' and '.' only, or an [IPv6] address)");
 		if (rest == a)
 			return eb_set(eb, E_INVALID, "has an empty host");
 	}
@@ -159,8 +165,9 @@ static int uri_check(const char *s, struct uri_parts *u, struct errbuf *eb)
 			return eb_set(eb, E_INVALID, "has an invalid port (1..65535)");
 	}
 	if (strpbrk(end, "[]") != NULL)
-		return eb_set(eb, E_INVALID, "contains '[' or ']' outside the host, which must be "
-		                           "percent-encoded");
+		return eb_set(eb, E_INVALID,
+			      "contains '[' or ']' outside the host, which must be "
+			      "percent-encoded");
 	return 0;
 }
 
@@ -173,7 +180,7 @@ static int host_is_loopback(const char *h, size_t n)
 int clients_uri_validate(const char *uri, const char *name, struct errbuf *eb)
 {
 	struct uri_parts u;
-	struct errbuf why = { 0 };
+	struct errbuf why = {0};
 
 	if (uri_check(uri, &u, &why) != 0)
 		return eb_set(eb, E_INVALID, "%s: %s", name, why.msg);
@@ -183,11 +190,13 @@ int clients_uri_validate(const char *uri, const char *name, struct errbuf *eb)
 	if (span_eq(u.scheme, u.scheme_len, "http", 1)) {
 		if (host_is_loopback(u.host, u.host_len))
 			return 0;
-		return eb_set(eb, E_INVALID, "%s: http is only allowed for the loopback hosts "
-		                             "127.0.0.1, [::1] and localhost; use https", name);
+		return eb_set(eb, E_INVALID,
+			      "%s: http is only allowed for the loopback hosts "
+			      "127.0.0.1, [::1] and localhost; use https",
+			      name);
 	}
 	return eb_set(eb, E_INVALID, "%s: scheme must be https (or http for a loopback host)",
-	              name);
+		      name);
 }
 
 /* ---- scopes -------------------------------------------------------------------------------- */
@@ -217,18 +226,20 @@ int clients_scope_parse(const char *s, unsigned *out, struct errbuf *eb)
 		size_t n = strcspn(p, " "), i;
 
 		if (n == 0)
-			return eb_set(eb, E_INVALID, "has an empty scope (separate scopes with one "
-			                             "space)");
+			return eb_set(eb, E_INVALID,
+				      "has an empty scope (separate scopes with one "
+				      "space)");
 		for (i = 0; i < n; i++)
 			if (!is_scope_char((unsigned char)p[i]))
-				return eb_set(eb, E_INVALID, "contains a character not allowed in a "
-				                             "scope (RFC 6749 §3.3)");
+				return eb_set(eb, E_INVALID,
+					      "contains a character not allowed in a "
+					      "scope (RFC 6749 §3.3)");
 		for (i = 0; i < CLIENTS_SCOPE_COUNT; i++)
 			if (span_eq(p, n, scope_names[i], 0))
 				break;
 		if (i == CLIENTS_SCOPE_COUNT)
 			return eb_set(eb, E_INVALID, "unknown scope \"%.*s\"",
-			              (int)(n > LIM_SCOPE ? LIM_SCOPE : n), p);
+				      (int)(n > LIM_SCOPE ? LIM_SCOPE : n), p);
 		bits |= 1u << i;
 		if (p[n] == '\0')
 			break;
@@ -275,7 +286,7 @@ typedef int (*field_fn)(struct pctx *p, json_t *j);
 
 /* Optional string from a closed list: *out = its index; absent leaves *out alone. */
 static int get_choice(json_t *j, const char *key, const char *const *names, int *out,
-                      struct errbuf *eb)
+		      struct errbuf *eb)
 {
 	char *s = NULL;
 	int r, i;
@@ -292,7 +303,10 @@ static int get_choice(json_t *j, const char *key, const char *const *names, int 
 		list[0] = '\0';
 		for (int k = 0; names[k] != NULL && o < sizeof(list); k++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s\"%s\"",
-			                      k == 0 ? "" : names[k + 1] ? ", " : " or ", names[k]);
+					      k == 0	     ? ""
+					      : names[k + 1] ? ", "
+							     : " or ",
+					      names[k]);
 		r = eb_set(eb, E_INVALID, "%s: unknown value \"%s\" (expected %s)", key, s, list);
 	} else {
 		*out = i;
@@ -304,7 +318,7 @@ static int get_choice(json_t *j, const char *key, const char *const *names, int 
 /* Optional "ES256" | "RS256"; *present says whether the key was there. */
 static int get_alg(json_t *j, const char *key, enum key_alg *out, int *present, struct errbuf *eb)
 {
-	static const char *const algs[] = { "ES256", "RS256", NULL };
+	static const char *const algs[] = {"ES256", "RS256", NULL};
 	int i = -1, r;
 	enum key_alg a;
 
@@ -328,7 +342,8 @@ static int f_client_id(struct pctx *p, json_t *j)
 		return r;
 	for (const char *s = c->id; *s != '\0'; s++)
 		if (!is_alpha(*s) && !is_digit(*s) && *s != '.' && *s != '_' && *s != '-')
-			return eb_set(p->eb, E_INVALID, "client_id: may only contain A-Z a-z 0-9 . _ -");
+			return eb_set(p->eb, E_INVALID,
+				      "client_id: may only contain A-Z a-z 0-9 . _ -");
 	return 0;
 }
 
@@ -350,24 +365,31 @@ static int f_client_name(struct pctx *p, json_t *j)
 		return r;
 	if (c->name[strspn(c->name, " ")] == '\0')
 		return eb_set(p->eb, E_INVALID, "client_name: must not be blank");
-	/* jansson hands us valid UTF-8, so the lead byte gives the length. */
+	/* jansson validates UTF-8 when it parses; still, never step over the NUL. */
 	for (s = (const unsigned char *)c->name; *s != '\0';) {
 		unsigned long cp;
 		int k;
 
 		if (*s < 0x80)
 			cp = *s, k = 1;
-		else if (*s < 0xe0)
+		else if (*s >= 0xc2 && *s < 0xe0)
 			cp = *s & 0x1fu, k = 2;
-		else if (*s < 0xf0)
+		else if (*s >= 0xe0 && *s < 0xf0)
 			cp = *s & 0x0fu, k = 3;
-		else
+		else if (*s >= 0xf0 && *s < 0xf5)
 			cp = *s & 0x07u, k = 4;
-		for (int i = 1; i < k; i++)
+		else
+			return eb_set(p->eb, E_INVALID, "client_name: is not valid UTF-8");
+		for (int i = 1; i < k; i++) {
+			if ((s[i] & 0xc0u) != 0x80)
+				return eb_set(p->eb, E_INVALID, "client_name: is not valid UTF-8");
 			cp = cp << 6 | (s[i] & 0x3fu);
+		}
 		if (invisible_cp(cp))
-			return eb_set(p->eb, E_INVALID, "client_name: contains an invisible or "
-			                                "direction-changing character (U+%04lX)", cp);
+			return eb_set(p->eb, E_INVALID,
+				      "client_name: contains an invisible or "
+				      "direction-changing character (U+%04lX)",
+				      cp);
 		s += k;
 	}
 	return 0;
@@ -398,13 +420,15 @@ static int f_secret_hash(struct pctx *p, json_t *j)
 		if (s != NULL)
 			r = eb_set(p->eb, E_INVALID, "%s: not allowed with private_key_jwt", k);
 	} else if (s == NULL) {
-		r = eb_set(p->eb, E_INVALID, "%s: missing (required for %s)", k, auth_names[c->auth]);
+		r = eb_set(p->eb, E_INVALID, "%s: missing (required for %s)", k,
+			   auth_names[c->auth]);
 	} else if (strncmp(s, SECRET_HASH_PREFIX, plen) != 0 ||
-	           strlen(s + plen) != SECRET_HASH_B64LEN ||
-	           sec_b64url_decode(s + plen, SECRET_HASH_B64LEN, buf) != SEC_SHA256_LEN) {
-		r = eb_set(p->eb, E_INVALID, "%s: must be \"sha256:\" followed by the unpadded "
-		                             "base64url SHA-256 of the secret (%d characters)",
-		           k, SECRET_HASH_B64LEN);
+		   strlen(s + plen) != SECRET_HASH_B64LEN ||
+		   sec_b64url_decode(s + plen, SECRET_HASH_B64LEN, buf) != SEC_SHA256_LEN) {
+		r = eb_set(p->eb, E_INVALID,
+			   "%s: must be \"sha256:\" followed by the unpadded "
+			   "base64url SHA-256 of the secret (%d characters)",
+			   k, SECRET_HASH_B64LEN);
 	} else {
 		memcpy(c->secret_hash, buf, SEC_SHA256_LEN);
 		c->has_secret = 1;
@@ -432,14 +456,16 @@ static int jwks_parse(struct pctx *p, json_t *set, const char *prefix)
 		return eb_set(p->eb, E_INVALID, "%skeys: more than %d keys", prefix, LIM_JWKS_KEYS);
 	if ((c->keys = calloc(n, sizeof(*c->keys))) == NULL)
 		return E_NOMEM;
-	json_array_foreach(keys, i, jwk) {
+	json_array_foreach(keys, i, jwk)
+	{
 		struct client_key *k = &c->keys[i];
-		struct errbuf leb = { 0 };
+		struct errbuf leb = {0};
 		char name[LIM_PATH + 64];
 		int r;
 
 		if (!json_is_object(jwk))
-			return eb_set(p->eb, E_INVALID, "%skeys[%zu]: must be an object", prefix, i);
+			return eb_set(p->eb, E_INVALID, "%skeys[%zu]: must be an object", prefix,
+				      i);
 		/* keys_jwk_parse refuses private members, other key types and a mismatched "alg";
 		 * its messages start with the name we give it. */
 		snprintf(name, sizeof(name), "%skeys[%zu]", prefix, i);
@@ -449,7 +475,7 @@ static int jwks_parse(struct pctx *p, json_t *set, const char *prefix)
 		for (size_t o = 0; o < i; o++)
 			if (strcmp(c->keys[o].kid, k->kid) == 0)
 				return eb_set(p->eb, E_INVALID, "%skeys[%zu]: duplicate kid \"%s\"",
-				              prefix, i, k->kid);
+					      prefix, i, k->kid);
 	}
 	return 0;
 }
@@ -462,14 +488,15 @@ static int f_jwks(struct pctx *p, json_t *j)
 	if (p->c->auth != CLIENT_AUTH_PRIVATE_KEY_JWT) {
 		if (v != NULL || has_file)
 			return eb_set(p->eb, E_INVALID, "%s: only allowed with private_key_jwt",
-			              v != NULL ? "jwks" : "jwks_file");
+				      v != NULL ? "jwks" : "jwks_file");
 		return 0;
 	}
 	if (v != NULL && has_file)
 		return eb_set(p->eb, E_INVALID, "jwks_file: not allowed together with jwks");
 	if (v == NULL && !has_file)
-		return eb_set(p->eb, E_INVALID, "jwks: missing (private_key_jwt needs jwks or "
-		                                "jwks_file)");
+		return eb_set(p->eb, E_INVALID,
+			      "jwks: missing (private_key_jwt needs jwks or "
+			      "jwks_file)");
 	if (v == NULL)
 		return 0;
 	if (!json_is_object(v))
@@ -482,7 +509,7 @@ static int f_jwks_file(struct pctx *p, json_t *j)
 	const char *k = "jwks_file", *slash;
 	char *rel = NULL, *path = NULL, *prefix = NULL;
 	json_t *set = NULL;
-	struct errbuf leb = { 0 };
+	struct errbuf leb = {0};
 	size_t dlen = 0, n;
 	int r;
 
@@ -528,9 +555,11 @@ static int f_auth_alg(struct pctx *p, json_t *j)
 		return eb_set(p->eb, E_INVALID, "%s: only allowed with private_key_jwt", k);
 	for (size_t i = 0; i < c->nkeys; i++)
 		if (c->keys[i].alg != a)
-			return eb_set(p->eb, E_INVALID, "%s: is %s, but key %zu (kid \"%s\") is an "
-			              "%s key", k, keys_alg_name(a), i, c->keys[i].kid,
-			              keys_alg_name(c->keys[i].alg));
+			return eb_set(p->eb, E_INVALID,
+				      "%s: is %s, but key %zu (kid \"%s\") is an "
+				      "%s key",
+				      k, keys_alg_name(a), i, c->keys[i].kid,
+				      keys_alg_name(c->keys[i].alg));
 	return 0;
 }
 
@@ -555,8 +584,8 @@ static int f_grants(struct pctx *p, json_t *j)
 			if (strcmp(grant_names[g].name, l[i]) == 0)
 				break;
 		if (g == sizeof(grant_names) / sizeof(grant_names[0]))
-			r = eb_set(p->eb, E_INVALID, "grant_types[%zu]: unknown grant type \"%s\"", i,
-			           l[i]);
+			r = eb_set(p->eb, E_INVALID, "grant_types[%zu]: unknown grant type \"%s\"",
+				   i, l[i]);
 		else
 			bits |= grant_names[g].bit;
 	}
@@ -604,9 +633,11 @@ static int f_redirect_uris(struct pctx *p, json_t *j)
 	if ((r = uri_list(p, j, "redirect_uris", &p->c->redirect_uris)) != 0)
 		return r;
 	if ((p->c->grants & GRANT_AUTHORIZATION_CODE) && p->c->redirect_uris[0] == NULL)
-		return eb_set(p->eb, E_INVALID, "redirect_uris: %s (required with the "
-		              "authorization_code grant)",
-		              json_object_get(j, "redirect_uris") ? "must not be empty" : "missing");
+		return eb_set(p->eb, E_INVALID,
+			      "redirect_uris: %s (required with the "
+			      "authorization_code grant)",
+			      json_object_get(j, "redirect_uris") ? "must not be empty"
+								  : "missing");
 	return 0;
 }
 
@@ -618,7 +649,7 @@ static int f_post_logout(struct pctx *p, json_t *j)
 static int f_scope(struct pctx *p, json_t *j)
 {
 	struct client *c = p->c;
-	struct errbuf leb = { 0 };
+	struct errbuf leb = {0};
 	char *s = NULL;
 	unsigned bits = 0;
 	int r;
@@ -633,16 +664,19 @@ static int f_scope(struct pctx *p, json_t *j)
 	if (r != 0)
 		return r;
 	if ((bits & SCOPE_OFFLINE_ACCESS) && !(c->grants & GRANT_REFRESH_TOKEN))
-		return eb_set(p->eb, E_INVALID, "scope: offline_access needs the refresh_token grant "
-		                                "in grant_types");
+		return eb_set(p->eb, E_INVALID,
+			      "scope: offline_access needs the refresh_token grant "
+			      "in grant_types");
 	/* An admin credential is a machine credential: never reachable through a citizen login. */
 	if ((bits & SCOPE_ADMIN) && c->grants != GRANT_CLIENT_CREDENTIALS)
-		return eb_set(p->eb, E_INVALID, "scope: admin is only allowed when grant_types is "
-		                                "[\"client_credentials\"]");
+		return eb_set(p->eb, E_INVALID,
+			      "scope: admin is only allowed when grant_types is "
+			      "[\"client_credentials\"]");
 	if ((c->grants & (GRANT_AUTHORIZATION_CODE | GRANT_CIBA)) && !(bits & SCOPE_OPENID))
-		return eb_set(p->eb, E_INVALID, "scope: must include openid (required with the %s "
-		              "grant)", c->grants & GRANT_AUTHORIZATION_CODE ? "authorization_code"
-		                                                             : "CIBA");
+		return eb_set(p->eb, E_INVALID,
+			      "scope: must include openid (required with the %s "
+			      "grant)",
+			      c->grants & GRANT_AUTHORIZATION_CODE ? "authorization_code" : "CIBA");
 	c->scopes = bits;
 	return 0;
 }
@@ -708,10 +742,12 @@ static int f_sector(struct pctx *p, json_t *j)
 		const char *s = c->sector;
 
 		for (size_t i = 0; s[i] != '\0'; i++)
-			if (!is_hostname_char(s[i]) || (s[i] == '.' && (i == 0 || s[i + 1] == '.' ||
-			                                                s[i + 1] == '\0')))
-				return eb_set(p->eb, E_INVALID, "%s: must be a host name, like "
-				                                "rp.example.vn", k);
+			if (!is_hostname_char(s[i]) ||
+			    (s[i] == '.' && (i == 0 || s[i + 1] == '.' || s[i + 1] == '\0')))
+				return eb_set(p->eb, E_INVALID,
+					      "%s: must be a host name, like "
+					      "rp.example.vn",
+					      k);
 		lower(c->sector);
 		return 0;
 	}
@@ -726,9 +762,10 @@ static int f_sector(struct pctx *p, json_t *j)
 		if (uri_check(c->redirect_uris[i], &u, NULL) != 0)
 			return E_INTERNAL;
 		if (u.host_len != u0.host_len || strncasecmp(u.host, u0.host, u.host_len) != 0)
-			return eb_set(p->eb, E_INVALID, "%s: missing (redirect_uris use several hosts, "
-			              "%.*s and %.*s; OpenID Connect Core §8.1)", k, (int)u0.host_len,
-			              u0.host, (int)u.host_len, u.host);
+			return eb_set(p->eb, E_INVALID,
+				      "%s: missing (redirect_uris use several hosts, "
+				      "%.*s and %.*s; OpenID Connect Core §8.1)",
+				      k, (int)u0.host_len, u0.host, (int)u.host_len, u.host);
 	}
 	if ((c->sector = strndup(u0.host, u0.host_len)) == NULL)
 		return E_NOMEM;
@@ -754,25 +791,25 @@ static const struct {
 	const char *key;
 	field_fn fn;
 } fields[] = {
-	{ "client_id", f_client_id },
-	{ "client_name", f_client_name },
-	{ "token_endpoint_auth_method", f_auth_method },
-	{ "client_secret_hash", f_secret_hash },
-	{ "jwks", f_jwks },
-	{ "jwks_file", f_jwks_file },
-	{ "token_endpoint_auth_signing_alg", f_auth_alg },
-	{ "grant_types", f_grants },
-	{ "response_types", f_response_types },
-	{ "redirect_uris", f_redirect_uris },
-	{ "post_logout_redirect_uris", f_post_logout },
-	{ "scope", f_scope },
-	{ "id_token_signed_response_alg", f_id_token_alg },
-	{ "require_acr", f_require_acr },
-	{ "backchannel_logout_uri", f_bcl_uri },
-	{ "backchannel_logout_session_required", f_bcl_session },
-	{ "sector_identifier", f_sector },
-	{ "require_pkce", f_require_pkce },
-	{ "require_pushed_authorization_requests", f_require_par },
+    {"client_id", f_client_id},
+    {"client_name", f_client_name},
+    {"token_endpoint_auth_method", f_auth_method},
+    {"client_secret_hash", f_secret_hash},
+    {"jwks", f_jwks},
+    {"jwks_file", f_jwks_file},
+    {"token_endpoint_auth_signing_alg", f_auth_alg},
+    {"grant_types", f_grants},
+    {"response_types", f_response_types},
+    {"redirect_uris", f_redirect_uris},
+    {"post_logout_redirect_uris", f_post_logout},
+    {"scope", f_scope},
+    {"id_token_signed_response_alg", f_id_token_alg},
+    {"require_acr", f_require_acr},
+    {"backchannel_logout_uri", f_bcl_uri},
+    {"backchannel_logout_session_required", f_bcl_session},
+    {"sector_identifier", f_sector},
+    {"require_pkce", f_require_pkce},
+    {"require_pushed_authorization_requests", f_require_par},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -781,7 +818,8 @@ static int only_known_keys(json_t *j, struct errbuf *eb)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(j, key, v) {
+	json_object_foreach(j, key, v)
+	{
 		size_t i;
 
 		for (i = 0; i < NFIELDS; i++)
@@ -792,8 +830,9 @@ static int only_known_keys(json_t *j, struct errbuf *eb)
 		if (js_has_ctl(key))
 			return eb_set(eb, E_INVALID, "unknown key with a control character");
 		if (strcmp(key, "client_secret") == 0)
-			return eb_set(eb, E_INVALID, "client_secret: unknown key (register "
-			                             "client_secret_hash, never the secret)");
+			return eb_set(eb, E_INVALID,
+				      "client_secret: unknown key (register "
+				      "client_secret_hash, never the secret)");
 		return eb_set(eb, E_INVALID, "%.128s: unknown key", key);
 	}
 	return 0;
@@ -820,7 +859,7 @@ void client_free(struct client *c)
 int clients_parse(json_t *j, const char *file, struct client **out, struct errbuf *eb)
 {
 	const char *saved = eb != NULL ? eb->file : NULL;
-	struct pctx p = { NULL, file, eb };
+	struct pctx p = {NULL, file, eb};
 	int r = E_INTERNAL;
 
 	if (eb != NULL)
@@ -935,8 +974,8 @@ int clients_load(const char *dir, struct clientset **out, struct errbuf *eb)
 		size_t nl = strlen(names[i]), sep = dir[dlen - 1] != '/', n = dlen + sep + nl;
 
 		if (n > LIM_PATH) {
-			r = eb_set(eb, E_LIMIT, "%.*s/%s: path longer than %d bytes", (int)dlen, dir,
-			           names[i], LIM_PATH);
+			r = eb_set(eb, E_LIMIT, "%.*s/%s: path longer than %d bytes", (int)dlen,
+				   dir, names[i], LIM_PATH);
 			goto out;
 		}
 		if ((path = malloc(n + 1)) == NULL) {
@@ -962,8 +1001,9 @@ int clients_load(const char *dir, struct clientset **out, struct errbuf *eb)
 	qsort(cs->v, cs->n, sizeof(*cs->v), cmp_client);
 	for (size_t i = 1; i < cs->n; i++)
 		if (strcmp(cs->v[i - 1]->id, cs->v[i]->id) == 0) {
-			r = eb_set(eb, E_INVALID, "%s: client_id: \"%s\" is already registered in %s",
-			           cs->v[i]->file, cs->v[i]->id, cs->v[i - 1]->file);
+			r = eb_set(eb, E_INVALID,
+				   "%s: client_id: \"%s\" is already registered in %s",
+				   cs->v[i]->file, cs->v[i]->id, cs->v[i - 1]->file);
 			goto out;
 		}
 	*out = cs;

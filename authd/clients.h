@@ -50,7 +50,7 @@ enum client_scope {
 	SCOPE_ADMIN = 1u << 6,
 };
 #define CLIENTS_SCOPE_COUNT 7
-#define CLIENTS_SCOPE_ALL ((1u << CLIENTS_SCOPE_COUNT) - 1)
+#define CLIENTS_SCOPE_ALL   ((1u << CLIENTS_SCOPE_COUNT) - 1)
 
 /* One public key of a private_key_jwt client: alg comes from the key, never from a token. */
 struct client_key {
@@ -60,25 +60,25 @@ struct client_key {
 };
 
 struct client {
-	char *id;                          /* client_id: [A-Za-z0-9._-], 1..LIM_CLIENT_ID */
-	char *name;                        /* client_name: UTF-8, shown to citizens; escape to render */
-	char *file;                        /* the registration's path, for messages */
+	char *id;   /* client_id: [A-Za-z0-9._-], 1..LIM_CLIENT_ID */
+	char *name; /* client_name: UTF-8, shown to citizens; escape to render */
+	char *file; /* the registration's path, for messages */
 	enum client_auth auth;
-	int has_secret;                    /* 1 for client_secret_*: secret_hash is set */
+	int has_secret; /* 1 for client_secret_*: secret_hash is set */
 	uint8_t secret_hash[SEC_SHA256_LEN];
-	struct client_key *keys;           /* private_key_jwt: 1..LIM_JWKS_KEYS keys; else NULL, 0 */
+	struct client_key *keys; /* private_key_jwt: 1..LIM_JWKS_KEYS keys; else NULL, 0 */
 	size_t nkeys;
-	char **redirect_uris;              /* NULL-terminated, never NULL (may be empty) */
-	char **post_logout_redirect_uris;  /* NULL-terminated, never NULL (may be empty) */
-	unsigned grants;                   /* enum client_grant bits, never 0 */
-	unsigned scopes;                   /* enum client_scope bits this client may request */
-	enum key_alg id_token_alg;         /* id_token_signed_response_alg */
-	int require_acr;                   /* 0: none; 1 or 2: the minimum urn:eid:level:N */
-	char *backchannel_logout_uri;      /* or NULL */
+	char **redirect_uris;		  /* NULL-terminated, never NULL (may be empty) */
+	char **post_logout_redirect_uris; /* NULL-terminated, never NULL (may be empty) */
+	unsigned grants;		  /* enum client_grant bits, never 0 */
+	unsigned scopes;		  /* enum client_scope bits this client may request */
+	enum key_alg id_token_alg;	  /* id_token_signed_response_alg */
+	int require_acr;		  /* 0: none; 1 or 2: the minimum urn:eid:level:N */
+	char *backchannel_logout_uri;	  /* or NULL */
 	int backchannel_logout_session_required;
-	char *sector;                      /* pairwise-sub sector, lower case, never NULL */
-	int require_pkce;                  /* default 1; 0 only for conformance testing */
-	int require_par;                   /* require_pushed_authorization_requests */
+	char *sector;	  /* pairwise-sub sector: a host in lower case, or the client_id */
+	int require_pkce; /* default 1; 0 only for conformance testing */
+	int require_par;  /* require_pushed_authorization_requests */
 };
 
 /* Sorted by id (clients_find is a binary search); client ids are unique. */

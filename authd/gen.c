@@ -26,6 +26,18 @@ int gen_load(const char *conf_path, unsigned long serial, struct gen **out, stru
 	eb->file = NULL;
 	if ((r = clients_load(g->conf->clients_dir, &g->clients, eb)) != 0)
 		goto out;
+	/* A registration asking for RS256 ID tokens needs a key to sign them with. */
+	for (size_t i = 0; i < g->clients->n; i++) {
+		const struct client *c = g->clients->v[i];
+
+		if (c->id_token_alg == KEY_RS256 && keys_active(g->keys, KEY_RS256) == NULL) {
+			r = eb_set(eb, E_INVALID,
+			           "%s: id_token_signed_response_alg: RS256, but keys/keys.json has no "
+			           "active RS256 key",
+			           c->file);
+			goto out;
+		}
+	}
 	if ((r = ep_discovery_render(g->conf, g->keys, &g->discovery, &g->discovery_len)) != 0) {
 		eb_set(eb, r, "cannot render discovery: %s", err_name(r));
 		goto out;

@@ -99,6 +99,7 @@ static int sign_digest(const struct key *k, const uint8_t h[SEC_SHA256_LEN], uin
 	int r = E_CRYPTO;
 
 	if (k->alg == KEY_ES256) {
+		BUG_ON(k->sign_ctx == NULL, "ES256 key without a signing context (not from keys_load)");
 		if (EVP_PKEY_sign(k->sign_ctx, der, &dn, h, SEC_SHA256_LEN) != 1 ||
 		    der_to_raw(der, dn, sig) != 0)
 			goto out;

@@ -24,6 +24,7 @@
 #define MANIFEST "keys.json"
 #define P256_COORD 32                           /* bytes in a P-256 x or y */
 #define KEY_FILE_MAX 255                        /* a file name in the manifest */
+#define GEN_PATH (LIM_PATH + 32)                /* dir + "/" + a file keys_generate writes */
 
 /* The typs whose protected headers are rendered at load, in hdr[] order. */
 static const char *const CACHED_TYPS[KEYS_HDR_CACHED] = { "JWT", "at+jwt", "logout+jwt" };
@@ -427,10 +428,10 @@ static int file_create(const char *path, mode_t mode, const char *data, size_t n
 }
 
 /* Writes path via path.tmp and rename(2), so a reader never sees half a file. */
-static int file_replace(const char *path, mode_t mode, const char *data, size_t n,
+static int file_replace(const char path[GEN_PATH], mode_t mode, const char *data, size_t n,
                         struct errbuf *eb)
 {
-	char tmp[LIM_PATH + 64];
+	char tmp[GEN_PATH + sizeof(".tmp")];
 	int r;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -543,7 +544,7 @@ static int entry_load(const char *dir, json_t *e, size_t i, struct keyset *ks, s
 {
 	static const char *const allowed[] = { "file", "alg", "state", NULL };
 	struct key *k = &ks->v[i];
-	char name[32], pfx[48], path[LIM_PATH + KEY_FILE_MAX + 2];
+	char name[32], pfx[48], what[48 + KEY_FILE_MAX + 2], path[LIM_PATH + KEY_FILE_MAX + 2];
 	char *alg = NULL, *state = NULL;
 	int r, st;
 
@@ -578,31 +579,26 @@ static int entry_load(const char *dir, json_t *e, size_t i, struct keyset *ks, s
 		goto out;
 	}
 	k->state = (enum key_state)st;
-	r = E_INVALID;
 	for (size_t j = 0; j < i; j++) {
 		const struct key *o = &ks->v[j];
 
 		if (strcmp(o->file, k->file) == 0) {
-			eb_set(eb, r, "%s.file: %s: listed twice (also keys[%zu])", name, k->file, j);
+			r = eb_set(eb, E_INVALID, "%s.file: %s: listed twice (also keys[%zu])", name,
+			           k->file, j);
 			goto out;
 		}
 		/* One active key per alg (which one would sign?), one next (which one comes next?). */
 		if (o->alg == k->alg && o->state == k->state && k->state != KEY_RETIRED) {
-			eb_set(eb, r, "%s.state: %s: a second %s %s key (keys[%zu] %s is %s already)",
-			       name, k->file, STATE_NAMES[st], alg, j, o->file, STATE_NAMES[st]);
+			r = eb_set(eb, E_INVALID,
+			           "%s.state: %s: a second %s %s key (keys[%zu] %s is %s already)", name,
+			           k->file, STATE_NAMES[st], alg, j, o->file, STATE_NAMES[st]);
 			goto out;
 		}
 	}
+	/* Only now, the cheap checks passed, is the key read. */
 	snprintf(path, sizeof(path), "%s/%s", dir, k->file);
-	snprintf(pfx, sizeof(pfx), "%s.file", name);
-	{
-		char what[sizeof(pfx) + KEY_FILE_MAX + 2];
-
-		snprintf(what, sizeof(what), "%s: %s", pfx, k->file);
-		if ((r = pem_load(path, what, &k->pkey, eb)) != 0)
-			goto out;
-	}
-	if ((r = key_prepare(k, i, eb)) != 0)
+	snprintf(what, sizeof(what), "%s.file: %s", name, k->file);
+	if ((r = pem_load(path, what, &k->pkey, eb)) != 0 || (r = key_prepare(k, i, eb)) != 0)
 		goto out;
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(ks->v[j].kid, k->kid) == 0) {
@@ -897,7 +893,7 @@ static int gen_signing_keys(const char *dir, struct errbuf *eb)
 		{ "es256-2.pem", KEY_ES256, KEY_NEXT },
 		{ "rs256-1.pem", KEY_RS256, KEY_ACTIVE },
 	};
-	char path[LIM_PATH + 64];
+	char path[GEN_PATH];
 	json_t *arr = json_array(), *root = NULL;
 	char *s = NULL;
 	int r = E_NOMEM;
@@ -937,7 +933,7 @@ out:
 
 static int gen_demo_bank(const char *dir, struct errbuf *eb)
 {
-	char pem[LIM_PATH + 64], jwks[LIM_PATH + 64], kid[KEYS_KID_SIZE];
+	char pem[GEN_PATH], jwks[GEN_PATH], kid[KEYS_KID_SIZE];
 	struct stat st;
 	EVP_PKEY *pk = NULL;
 	json_t *arr = NULL, *jwk = NULL;

@@ -120,7 +120,11 @@ static pid_t spawn(int id, struct slot *slots, int n, const char *path, struct g
 				close(slots[i].fd);
 		rc = worker_main(id, slots[id].fd, path, gen_ref(g), ssl);
 		gen_unref(g);
-		_exit(rc);
+		SSL_CTX_free(ssl);
+		free(slots);
+		/* exit, not _exit: nothing buffered is inherited (the master prints nothing before
+		 * fork), and the sanitizer builds check the worker for leaks at exit. */
+		exit(rc);
 	}
 }
 

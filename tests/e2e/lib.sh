@@ -18,6 +18,23 @@ e2e_cleanup() {
 	[ -n "${E2E_DIR:-}" ] && [ -d "$E2E_DIR" ] && [ -z "${E2E_KEEP:-}" ] && rm -rf "$E2E_DIR"
 }
 
+# Stops the suite's processes, then fails it if any authd log holds a sanitizer report or a
+# crash (a worker the master quietly restarted would otherwise go unnoticed).
+e2e_cleanup_check() {
+	local dir=${E2E_DIR:-} f
+	E2E_KEEP_SAVED=${E2E_KEEP:-}; E2E_KEEP=1
+	e2e_cleanup
+	E2E_KEEP=$E2E_KEEP_SAVED
+	for f in "$dir"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:|"ev":"bug"|signal 11|signal 6' "$f"; then
+			nok "no sanitizer report or crash in $(basename "$f")" "$(grep -m3 -E 'Sanitizer|runtime error:|"bug"|signal' "$f")"
+		fi
+	done
+	[ -n "$dir" ] && [ -z "${E2E_KEEP:-}" ] && rm -rf "$dir"
+	return 0
+}
+
 ok() { E2E_PASS=$((E2E_PASS + 1)); echo "  ok    $1"; }
 nok() { E2E_FAIL=$((E2E_FAIL + 1)); echo "  FAIL  $1"; [ -n "${2:-}" ] && echo "        $2"; return 0; }
 

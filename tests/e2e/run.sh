@@ -19,11 +19,11 @@ fi
 for s in "${suites[@]}"; do
 	echo "e2e: $s"
 	E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/authd-e2e.XXXXXX")
-	REDIS_PORT=$(free_port)
-	AUTHD_PORT=$(free_port)
-	while [ "$AUTHD_PORT" = "$REDIS_PORT" ]; do AUTHD_PORT=$(free_port); done
+	REDIS_PORT=$(free_port) && AUTHD_PORT=$(free_port) || { echo "e2e: no free port"; exit 1; }
+	for _ in 1 2 3 4 5; do [ "$AUTHD_PORT" != "$REDIS_PORT" ] && break; AUTHD_PORT=$(free_port); done
+	[ "$AUTHD_PORT" != "$REDIS_PORT" ] || { echo "e2e: no second free port"; exit 1; }
 	"suite_$s"
-	e2e_cleanup
+	e2e_cleanup_check
 done
 echo "e2e: $E2E_PASS passed, $E2E_FAIL failed"
 echo "$E2E_PASS passed, $E2E_FAIL failed"
