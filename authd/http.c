@@ -63,11 +63,14 @@ static int rid_ok(const char *s)
 	return n > 0;
 }
 
-static void peer_ip(struct req *r)
+const char *http_client_ip(struct req *r)
 {
-	struct evhttp_connection *con = evhttp_request_get_connection(r->ev);
+	struct evhttp_connection *con;
 	char peer[64] = "";
 
+	if (r->ip[0] != '\0')
+		return r->ip;
+	con = evhttp_request_get_connection(r->ev);
 	if (con != NULL) {
 		const struct sockaddr *sa = evhttp_connection_get_addr(con);
 
@@ -88,12 +91,57 @@ static void peer_ip(struct req *r)
 			xff = NULL;
 		addr_client_ip(peer, xff, tp->v, tp->n, r->ip, sizeof(r->ip));
 	}
+	return r->ip;
+}
+
+/* Request contexts are reused: a worker keeps up to REQ_CACHE_MAX freed ones (about 2.7 KiB
+ * each) instead of a malloc and free per request. Single-threaded: no locking. */
+#define REQ_CACHE_MAX 256
+static struct req *req_cache[REQ_CACHE_MAX];
+static int req_cached;
+
+static struct req *req_get(void)
+{
+	return req_cached > 0 ? req_cache[--req_cached] : malloc(sizeof(struct req));
+}
+
+static void req_put(struct req *r)
+{
+	if (req_cached < REQ_CACHE_MAX)
+		req_cache[req_cached++] = r;
+	else
+		free(r);
+}
+
+void http_cache_free(void)
+{
+	while (req_cached > 0)
+		free(req_cache[--req_cached]);
+}
+
+/* "<worker prefix><counter in hex>" without printf: this runs on every request. */
+static void make_rid(struct worker *w, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned long long n = ++w->rid_next;
+	char tmp[20];
+	size_t k = 0, p = strlen(w->rid_prefix);
+
+	do {
+		tmp[k++] = hex[n & 15];
+		n >>= 4;
+	} while (n != 0);
+	BUG_ON(p + k + 1 > outlen, "request id buffer");
+	memcpy(out, w->rid_prefix, p);
+	while (k > 0)
+		out[p++] = tmp[--k];
+	out[p] = '\0';
 }
 
 void http_on_request(struct evhttp_request *ev, void *arg)
 {
 	struct worker *w = arg;
-	struct req *r = malloc(sizeof(*r));
+	struct req *r = req_get();
 	const struct evhttp_uri *uri;
 	const char *path, *rid;
 
@@ -108,14 +156,14 @@ void http_on_request(struct evhttp_request *ev, void *arg)
 	r->gen = gen_ref(w->gen);
 	r->t0_ns = now_ns();
 	r->method = method_name(evhttp_request_get_command(ev));
+	r->body = evhttp_request_get_output_buffer(ev);
 	w->inflight++;
 
 	rid = http_header(r, "X-Request-Id");
 	if (rid != NULL && rid_ok(rid))
 		snprintf(r->id, sizeof(r->id), "%s", rid);
 	else
-		snprintf(r->id, sizeof(r->id), "%s%llx", w->rid_prefix, ++w->rid_next);
-	peer_ip(r);
+		make_rid(w, r->id, sizeof(r->id));
 
 	uri = evhttp_request_get_evhttp_uri(ev);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
@@ -130,8 +178,6 @@ void http_on_request(struct evhttp_request *ev, void *arg)
 enum step http_reply(struct req *r, int status, const char *ctype, const char *body, size_t len,
                      int flags)
 {
-	if (r->body == NULL && (r->body = evbuffer_new()) == NULL)
-		return req_fail_oom(r);
 	if (len > 0 && evbuffer_add(r->body, body, len) != 0)
 		return req_fail_oom(r);
 	r->status = status;
@@ -152,10 +198,6 @@ enum step http_reply_gen_bytes(struct req *r, int status, const char *ctype, con
 {
 	struct gen *g = gen_ref(r->gen);
 
-	if (r->body == NULL && (r->body = evbuffer_new()) == NULL) {
-		gen_unref(g);
-		return req_fail_oom(r);
-	}
 	/* Sent by reference: no copy; the generation lives until the bytes leave. */
 	if (evbuffer_add_reference(r->body, body, len, unref_cleanup, g) != 0) {
 		gen_unref(g);
@@ -172,10 +214,7 @@ static void render_error(struct req *r)
 	json_t *j = json_object();
 	char *s = NULL;
 
-	if (r->body != NULL)
-		evbuffer_drain(r->body, evbuffer_get_length(r->body));
-	else
-		r->body = evbuffer_new();
+	evbuffer_drain(r->body, evbuffer_get_length(r->body));
 	if (j != NULL) {
 		json_object_set_new(j, "error", json_string(r->error));
 		if (r->error_desc != NULL)
@@ -183,12 +222,10 @@ static void render_error(struct req *r)
 		s = json_dumps(j, JSON_COMPACT);
 		json_decref(j);
 	}
-	if (r->body != NULL) {
-		if (s != NULL)
-			evbuffer_add(r->body, s, strlen(s));
-		else
-			evbuffer_add_printf(r->body, "{\"error\":\"server_error\"}");
-	}
+	if (s != NULL)
+		evbuffer_add(r->body, s, strlen(s));
+	else
+		evbuffer_add_printf(r->body, "{\"error\":\"server_error\"}");
 	free(s);
 	r->ctype = "application/json";
 }
@@ -250,7 +287,8 @@ void http_finish(struct req *r)
 	if (r->w->draining)
 		evhttp_add_header(h, "Connection", "close");
 	/* The one send: it also frees an evhttp request whose connection has died. */
-	evhttp_send_reply(r->ev, r->status, reason(r->status), r->body);
+	evhttp_send_reply(r->ev, r->status, reason(r->status), NULL);
+	r->body = NULL; /* evhttp's buffer: gone with the request */
 }
 
 void http_req_free(struct req *r)
@@ -268,7 +306,7 @@ void http_req_free(struct req *r)
 			.method = r->method,
 			.route = r->route != NULL ? r->route->path : "-",
 			.client_id = r->client_id,
-			.ip = r->ip,
+			.ip = http_client_ip(r),
 			.status = r->status,
 			.ms = (double)ns / 1e6,
 			.store_rtt = r->store_rtt,
@@ -278,9 +316,7 @@ void http_req_free(struct req *r)
 	if (r->deadline != NULL)
 		event_free(r->deadline);
 	arena_reset(&r->arena);
-	if (r->body != NULL)
-		evbuffer_free(r->body);
 	gen_unref(r->gen);
-	free(r);
+	req_put(r);
 	worker_req_done(w);
 }

@@ -34,6 +34,12 @@ void http_finish(struct req *r);
 /* Frees the request context (called by req.c when the last owner is done). */
 void http_req_free(struct req *r);
 
+/* The client's address after trusted_proxies (computed on first use). Borrowed. */
+const char *http_client_ip(struct req *r);
+
+/* In the worker at exit: frees the cached request contexts. */
+void http_cache_free(void);
+
 /* The value of a request header, or NULL. Borrowed for the life of the request. */
 const char *http_header(struct req *r, const char *name);
 

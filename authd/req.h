@@ -45,7 +45,7 @@ struct req {
 	struct evhttp_request *ev;
 	const struct route *route;
 	char id[LIM_REQ_ID + 1];       /* request id (X-Request-Id) */
-	char ip[64];                   /* client address after trusted_proxies */
+	char ip[64];                   /* client address after trusted_proxies: use http_client_ip */
 	const char *method;
 	uint64_t t0_ns;
 
@@ -60,7 +60,7 @@ struct req {
 	int status;
 	int flags;                     /* RESP_* */
 	const char *ctype;
-	struct evbuffer *body;         /* owned; NULL until the first body bytes */
+	struct evbuffer *body;         /* evhttp's output buffer (borrowed), set at creation */
 	const char *error;             /* OAuth error code, when set by req_fail */
 	const char *error_desc;
 	const char *allow;             /* Allow header for 405 */

@@ -92,7 +92,7 @@ void route_dispatch(struct req *r, const char *path)
 		return;
 	}
 	if ((rt->flags & R_METRICS) &&
-	    !addr_in(r->ip, r->gen->conf->metrics_allow.v, r->gen->conf->metrics_allow.n)) {
+	    !addr_in(http_client_ip(r), r->gen->conf->metrics_allow.v, r->gen->conf->metrics_allow.n)) {
 		req_fail(r, 403, "access_denied", NULL);
 		req_run(r, NULL);
 		return;

@@ -219,6 +219,7 @@ int worker_main(int id, int fd, const char *conf_path, struct gen *g, SSL_CTX *s
 	if (w.ev_drain != NULL)
 		event_free(w.ev_drain);
 	gen_unref(w.gen);
+	http_cache_free();
 	if (w.base != NULL)
 		event_base_free(w.base);
 	return r == 0 ? 0 : 1;
