@@ -45,6 +45,7 @@ static const char *method_name(enum evhttp_cmd_type t)
 
 const char *http_header(struct req *r, const char *name)
 {
+	BUG_ON(r->ev == NULL, "request header asked after the reply was sent");
 	return evhttp_find_header(evhttp_request_get_input_headers(r->ev), name);
 }
 
@@ -70,6 +71,7 @@ const char *http_client_ip(struct req *r)
 
 	if (r->ip[0] != '\0')
 		return r->ip;
+	BUG_ON(r->ev == NULL, "client address asked after the reply was sent");
 	con = evhttp_request_get_connection(r->ev);
 	if (con != NULL) {
 		const struct sockaddr *sa = evhttp_connection_get_addr(con);
@@ -287,8 +289,11 @@ void http_finish(struct req *r)
 	if (r->w->draining)
 		evhttp_add_header(h, "Connection", "close");
 	/* The one send: it also frees an evhttp request whose connection has died. */
+	if (r->gen->conf->log_access)
+		http_client_ip(r); /* the access line needs it after the evhttp request is gone */
 	evhttp_send_reply(r->ev, r->status, reason(r->status), NULL);
-	r->body = NULL; /* evhttp's buffer: gone with the request */
+	r->body = NULL; /* evhttp's buffer and request: gone after the send */
+	r->ev = NULL;
 }
 
 void http_req_free(struct req *r)
@@ -306,7 +311,7 @@ void http_req_free(struct req *r)
 			.method = r->method,
 			.route = r->route != NULL ? r->route->path : "-",
 			.client_id = r->client_id,
-			.ip = http_client_ip(r),
+			.ip = r->ip[0] != '\0' ? r->ip : NULL,
 			.status = r->status,
 			.ms = (double)ns / 1e6,
 			.store_rtt = r->store_rtt,
