@@ -63,6 +63,21 @@ start_authd 2 "0-$WRK_CPU"
 for p in "${PATHS[@]}"; do measure "authd 2 workers" "$p"; done
 authd_stop || true
 
+# The ceiling: bare evhttp serving the same bytes authd serves (no request context, no headers).
+mkdir -p "$REPO/build/bench"
+cc -O2 -o "$REPO/build/bench/evhttp_floor" "$HERE/evhttp_floor.c" $(pkg-config --cflags --libs libevent)
+start_authd 1 0
+curl -fsS "$(url /jwks)" > "$E2E_DIR/jwks.body"
+curl -fsS "$(url /.well-known/openid-configuration)" > "$E2E_DIR/disc.body"
+authd_stop || true
+for p in "${PATHS[@]}"; do
+	body=$E2E_DIR/jwks.body; [ "$p" = /jwks ] || body=$E2E_DIR/disc.body
+	taskset -c 0 "$REPO/build/bench/evhttp_floor" "$AUTHD_PORT" "$body" & fpid=$!; E2E_PIDS+=("$fpid")
+	wait_for curl -fsS "$(url /)"
+	measure "bare evhttp (ceiling)" "$p"
+	kill "$fpid"; wait "$fpid" 2>/dev/null || true
+done
+
 (cd "$PEER" && exec taskset -c 0 node op.mjs "$AUTHD_PORT") >"$E2E_DIR/peer.log" 2>&1 &
 E2E_PIDS+=($!)
 wait_for curl -fsS "$(url /jwks)" || { echo "peer did not start"; cat "$E2E_DIR/peer.log"; exit 1; }
