@@ -9,8 +9,9 @@ OBJS    := $(patsubst %.c,$(B)/obj/%.o,$(wildcard authd/*.c))
 LIBOBJS := $(filter-out $(B)/obj/authd/main.o,$(OBJS))
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 CMOCKA  := $(shell pkg-config --cflags --libs cmocka 2>/dev/null)
+TOOLS   := $(patsubst tools/%.c,$(B)/%,$(wildcard tools/*.c))
 
-all: $(B)/authd
+all: $(B)/authd $(TOOLS)
 
 $(B)/authd: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -22,6 +23,10 @@ $(B)/libauthd.a: $(LIBOBJS)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The tools (eidctl, eid-app, demo-rp) link the daemon's own modules.
+$(TOOLS): $(B)/%: tools/%.c $(B)/libauthd.a
+	$(CC) $(CFLAGS) -Iauthd -o $@ $< $(B)/libauthd.a $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libauthd.a
 	@mkdir -p $(@D)
@@ -35,7 +40,7 @@ keys: $(B)/authd
 
 # Unit tests (cmocka), then the end-to-end suite against a real redis-server and the real binary.
 test: deps
-	@$(MAKE) --no-print-directory B=$(B) EXTRA="$(EXTRA)" $(B)/authd $(TESTS)
+	@$(MAKE) --no-print-directory B=$(B) EXTRA="$(EXTRA)" $(B)/authd $(TOOLS) $(TESTS)
 	@fail=0; for t in $(TESTS); do $$t || fail=1; done; \
 	 tests/e2e/run.sh $(B)/authd || fail=1; exit $$fail
 
@@ -44,8 +49,8 @@ asan:
 	  EXTRA="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" test
 
 run: deps
-	@$(MAKE) --no-print-directory $(B)/authd
-	@tools/run.sh $(B)/authd
+	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS)
+	@tools/run.sh $(B)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(B)/authd
@@ -55,4 +60,4 @@ clean:
 	rm -rf build build-asan
 
 .PHONY: all deps keys test asan run bench clean
--include $(OBJS:.o=.d) $(TESTS:=.d)
+-include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d)

@@ -310,19 +310,29 @@ static enum step refused(struct req *r)
 	return req_fail(r, 503, "temporarily_unavailable", "storage unavailable");
 }
 
-enum step store_cmdv(struct req *r, step_fn next, int argc, const char **argv,
-                     const size_t *argvlen)
+/* The common part of sending: Redis must be ready and the request must have room for its
+ * callback record. Returns the record, or NULL with the request's error set. */
+static struct pending *pending_new(struct req *r, step_fn next)
 {
 	struct store *s = r->w->store;
 	struct pending *p;
 
-	if (s == NULL || s->state != ST_READY || s->ac == NULL)
-		return refused(r);
-	if ((p = arena_alloc(&r->arena, sizeof(*p))) == NULL)
-		return req_fail_oom(r);
+	if (s == NULL || s->state != ST_READY || s->ac == NULL) {
+		refused(r);
+		return NULL;
+	}
+	if ((p = arena_alloc(&r->arena, sizeof(*p))) == NULL) {
+		req_fail_oom(r);
+		return NULL;
+	}
 	p->r = r;
 	p->next = next;
-	if (redisAsyncCommandArgv(s->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK)
+	return p;
+}
+
+static enum step sent(struct req *r, int rc)
+{
+	if (rc != REDIS_OK)
 		return refused(r);
 	r->pending++;
 	r->store_rtt++;
@@ -330,26 +340,26 @@ enum step store_cmdv(struct req *r, step_fn next, int argc, const char **argv,
 	return STEP_WAIT;
 }
 
+enum step store_cmdv(struct req *r, step_fn next, int argc, const char **argv,
+                     const size_t *argvlen)
+{
+	struct pending *p = pending_new(r, next);
+
+	if (p == NULL)
+		return STEP_DONE;
+	return sent(r, redisAsyncCommandArgv(r->w->store->ac, on_reply, p, argc, argv, argvlen));
+}
+
 enum step store_cmd(struct req *r, step_fn next, const char *fmt, ...)
 {
-	struct store *s = r->w->store;
-	struct pending *p;
+	struct pending *p = pending_new(r, next);
 	va_list ap;
 	int rc;
 
-	if (s == NULL || s->state != ST_READY || s->ac == NULL)
-		return refused(r);
-	if ((p = arena_alloc(&r->arena, sizeof(*p))) == NULL)
-		return req_fail_oom(r);
-	p->r = r;
-	p->next = next;
+	if (p == NULL)
+		return STEP_DONE;
 	va_start(ap, fmt);
-	rc = redisvAsyncCommand(s->ac, on_reply, p, fmt, ap);
+	rc = redisvAsyncCommand(r->w->store->ac, on_reply, p, fmt, ap);
 	va_end(ap);
-	if (rc != REDIS_OK)
-		return refused(r);
-	r->pending++;
-	r->store_rtt++;
-	metrics_store_cmd();
-	return STEP_WAIT;
+	return sent(r, rc);
 }

@@ -2,8 +2,10 @@
 # `make run`: a private redis-server (unix socket, AOF on, data under var/), dev keys, and authd
 # on 127.0.0.1:8080 with config/authd.json. Ctrl-C stops everything it started.
 set -euo pipefail
-AUTHD=${1:-build/authd}
+B=${1:-build}
 cd "$(dirname "$0")/.."
+AUTHD=$B/authd
+EIDCTL=$B/eidctl
 RUN=var/run
 mkdir -p "$RUN" var/redis
 
@@ -14,7 +16,8 @@ cleanup() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	echo "stopped."
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 0' INT TERM
 
 # Redis: private, no TCP port, AOF persistence under var/redis.
 if [ -S "$RUN/redis.sock" ] && redis-cli -s "$RUN/redis.sock" ping >/dev/null 2>&1; then
@@ -35,6 +38,9 @@ fi
 # Dev keys (generated once, never committed).
 "$AUTHD" keygen -d keys >/dev/null
 
+# The synthetic population registry (re-loading is idempotent: each record is replaced).
+"$EIDCTL" -c config/authd.json import-population config/population-demo.csv
+
 "$AUTHD" -t -c config/authd.json
 "$AUTHD" -c config/authd.json 2>>var/authd.log &
 pids+=($!)
@@ -49,6 +55,8 @@ cat <<TXT
 authd is running.
   redis-server  unix socket $RUN/redis.sock (AOF in var/redis/)
   authd         http://127.0.0.1:8080   (log: var/authd.log)
+  registry      300 synthetic citizens from config/population-demo.csv
+                (demo citizen: 001085012345, Nguyễn Văn An, born 1985-03-14, phone 0912345678)
 
   curl http://127.0.0.1:8080/.well-known/openid-configuration
   curl http://127.0.0.1:8080/jwks

@@ -8,7 +8,6 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include "clients.h"
 #include "lim.h"
+#include "testutil.h"
 
 /* sha256 of TEST_SECRET, base64url. */
 #define TEST_SECRET "correct-horse-battery-staple-0123456789"
@@ -119,13 +119,8 @@ static void refused(const char *json, const char *want)
 static void write_file(const char *dir, const char *name, const char *content)
 {
 	char path[256];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(content, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	tu_spit(tu_path(path, sizeof(path), dir, name), content, strlen(content));
 }
 
 /* write_file with ' for ". */
@@ -143,45 +138,19 @@ static void write_json(const char *dir, const char *name, const char *json)
 
 static void subdir(char *out, size_t n, const char *name)
 {
-	snprintf(out, n, "%s/%s", tmp, name);
-	assert_int_equal(mkdir(out, 0700), 0);
-}
-
-static void rm_rf(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			char sub[512];
-
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
+	assert_int_equal(mkdir(tu_path(out, n, tmp, name), 0700), 0);
 }
 
 static int tmp_setup(void **state)
 {
 	(void)state;
-	strcpy(tmp, "/tmp/test_clients.XXXXXX");
-	return mkdtemp(tmp) == NULL ? -1 : 0;
+	return tu_mkdtemp(tmp, sizeof(tmp), "test_clients") == NULL ? -1 : 0;
 }
 
 static int tmp_teardown(void **state)
 {
 	(void)state;
-	rm_rf(tmp);
+	tu_rm_rf(tmp);
 	return 0;
 }
 

@@ -1,7 +1,6 @@
 /* test_jws.c — compact JWS sign/verify on pre-parsed keys, cross-checked with libjwt 1.10 both
  * ways, and every refusal a verifier of someone else's token needs (alg none, HMAC keyed with a
  * public key, alg/key mismatch, kid, crit, shape, signature length). */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +19,7 @@
 #include "keys.h"
 #include "lim.h"
 #include "sec.h"
+#include "testutil.h"
 
 static char dir[64];
 static struct keyset *ks;
@@ -32,28 +32,6 @@ static struct arena arena;
 static const char PAYLOAD[] = "{\"iss\":\"https://id.example\",\"sub\":\"citizen-1\",\"n\":1}";
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static char *pub_pem(EVP_PKEY *pk, EVP_PKEY **pub)
 {
@@ -187,32 +165,14 @@ static void libjwt_accepts(const char *tok, const char *pem, jwt_alg_t alg)
 
 /* ---- setup -------------------------------------------------------------------------------- */
 
-static void rm_dir(const char *d)
-{
-	DIR *dh = opendir(d);
-	struct dirent *e;
-	char p[512];
-
-	if (dh == NULL)
-		return;
-	while ((e = readdir(dh)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", d, e->d_name);
-		unlink(p);
-	}
-	closedir(dh);
-	rmdir(d);
-}
-
 static int group_setup(void **state)
 {
 	struct errbuf eb = { 0 };
 	char p[128];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_jws.XXXXXX");
-	if (mkdtemp(dir) == NULL || keys_generate(dir, &eb) != 0 || keys_load(dir, &ks, &eb) != 0) {
+	if (tu_mkdtemp(dir, sizeof(dir), "test_jws") == NULL || keys_generate(dir, &eb) != 0 ||
+	    keys_load(dir, &ks, &eb) != 0) {
 		fprintf(stderr, "setup: %s\n", eb.msg);
 		return -1;
 	}
@@ -221,10 +181,8 @@ static int group_setup(void **state)
 	for (size_t i = 0; i < ks->n; i++)
 		if (ks->v[i].state == KEY_NEXT)
 			es_next = &ks->v[i];
-	snprintf(p, sizeof(p), "%s/%s", dir, es->file);
-	es_priv_pem = slurp(p);
-	snprintf(p, sizeof(p), "%s/%s", dir, rs->file);
-	rs_priv_pem = slurp(p);
+	es_priv_pem = tu_slurp(tu_path(p, sizeof(p), dir, es->file), NULL);
+	rs_priv_pem = tu_slurp(tu_path(p, sizeof(p), dir, rs->file), NULL);
 	es_pub_pem = pub_pem(es->pkey, &es_pub);
 	rs_pub_pem = pub_pem(rs->pkey, &rs_pub);
 	arena_init(&arena, NULL, 0, LIM_REQ_MEMORY);
@@ -242,7 +200,7 @@ static int group_teardown(void **state)
 	free(es_pub_pem);
 	free(rs_pub_pem);
 	keys_free(ks);
-	rm_dir(dir);
+	tu_rm_rf(dir);
 	return 0;
 }
 

@@ -1,6 +1,5 @@
 /* test_keys.c — signing keys: dev generation, manifest validation, RFC 7638 kids, JWKS render,
  * client JWK parsing. Keys are generated once per run into a mkdtemp directory. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +17,7 @@
 
 #include "keys.h"
 #include "sec.h"
+#include "testutil.h"
 
 static char dir[64];
 static char *manifest;          /* the generated keys.json, restored after each refusal */
@@ -32,42 +32,12 @@ static const char *const RFC7638_TP = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
+/* dir/name, in a buffer the next call reuses. */
 static char *path_of(const char *name)
 {
 	static char p[256];
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len != NULL)
-		*len = (size_t)n;
-	return buf;
-}
-
-static void spit(const char *path, const char *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
+	return tu_path(p, sizeof(p), dir, name);
 }
 
 static void write_pem(const char *name, EVP_PKEY *pk)
@@ -85,9 +55,9 @@ static int try_manifest(const char *json, struct errbuf *eb)
 	struct keyset *ks = NULL;
 	int r;
 
-	spit(path_of("keys.json"), json, strlen(json));
+	tu_spit(path_of("keys.json"), json, strlen(json));
 	r = keys_load(dir, &ks, eb);
-	spit(path_of("keys.json"), manifest, strlen(manifest));
+	tu_spit(path_of("keys.json"), manifest, strlen(manifest));
 	if (r == 0)
 		keys_free(ks);
 	else
@@ -173,15 +143,14 @@ static int group_setup(void **state)
 	EVP_PKEY *pk;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_keys.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tu_mkdtemp(dir, sizeof(dir), "test_keys") == NULL)
 		return -1;
 	rmdir(dir);                     /* keys_generate creates it, 0700 */
 	if (keys_generate(dir, &eb) != 0) {
 		fprintf(stderr, "keys_generate: %s\n", eb.msg);
 		return -1;
 	}
-	if ((manifest = slurp(path_of("keys.json"), NULL)) == NULL)
+	if ((manifest = tu_slurp(path_of("keys.json"), NULL)) == NULL)
 		return -1;
 	/* Extra PEMs the refusal tests list in their manifests. */
 	pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -193,42 +162,24 @@ static int group_setup(void **state)
 	pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	write_pem("p384.pem", pk);
 	EVP_PKEY_free(pk);
-	spit(path_of("garbage.pem"), "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n",
-	     64);
+	tu_spit(path_of("garbage.pem"),
+	        "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n", 64);
 	{
 		size_t n = 0;
-		char *c = slurp(path_of("es256-1.pem"), &n);
+		char *c = tu_slurp(path_of("es256-1.pem"), &n);
 
 		if (c == NULL)
 			return -1;
-		spit(path_of("copy-of-es256-1.pem"), c, n);
+		tu_spit(path_of("copy-of-es256-1.pem"), c, n);
 		free(c);
 	}
 	return 0;
 }
 
-static void rm_dir(const char *d)
-{
-	DIR *dh = opendir(d);
-	struct dirent *e;
-	char p[512];
-
-	if (dh == NULL)
-		return;
-	while ((e = readdir(dh)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", d, e->d_name);
-		unlink(p);
-	}
-	closedir(dh);
-	rmdir(d);
-}
-
 static int group_teardown(void **state)
 {
 	(void)state;
-	rm_dir(dir);
+	tu_rm_rf(dir);
 	free(manifest);
 	return 0;
 }
@@ -470,9 +421,9 @@ static void test_keys_accepts_retired_keys_and_publishes_them_last(void **state)
 		"es256-2.pem", "ES256", "retired") "," ES1 "]}";
 
 	(void)state;
-	spit(path_of("keys.json"), m, strlen(m));
+	tu_spit(path_of("keys.json"), m, strlen(m));
 	assert_int_equal(keys_load(dir, &ks, &eb), 0);
-	spit(path_of("keys.json"), manifest, strlen(manifest));
+	tu_spit(path_of("keys.json"), manifest, strlen(manifest));
 	j = jwk_of(ks->jwks);
 	assert_int_equal(json_array_size(json_object_get(j, "keys")), 3);
 	assert_string_equal(
@@ -573,7 +524,7 @@ static void test_keys_refuses_oversized_pem(void **state)
 	(void)state;
 	assert_non_null(big);
 	memset(big, 'A', LIM_PEM_FILE + 1);
-	spit(path_of("big.pem"), big, LIM_PEM_FILE + 1);
+	tu_spit(path_of("big.pem"), big, LIM_PEM_FILE + 1);
 	free(big);
 	assert_refused("{\"keys\":[" ES1 "," ENTRY("big.pem", "ES256", "next") "]}", E_LIMIT,
 	               "keys[1].file: big.pem: larger than", NULL);
@@ -636,10 +587,10 @@ static void test_keys_missing_manifest_is_an_io_error_and_eb_file_is_restored(vo
 {
 	struct errbuf eb = { .file = "caller" };
 	struct keyset *ks = NULL;
-	char empty[] = "/tmp/test_keys_empty.XXXXXX";
+	char empty[64];
 
 	(void)state;
-	assert_non_null(mkdtemp(empty));
+	assert_non_null(tu_mkdtemp(empty, sizeof(empty), "test_keys_empty"));
 	assert_int_equal(keys_load(empty, &ks, &eb), E_IO);
 	assert_null(ks);
 	assert_non_null(strstr(eb.msg, "/keys.json: cannot open"));
@@ -859,10 +810,10 @@ static void test_keys_generate_never_overwrites_an_existing_manifest_or_key(void
 
 	(void)state;
 	for (int i = 0; i < 6; i++)
-		assert_non_null(before[i] = slurp(path_of(files[i]), NULL));
+		assert_non_null(before[i] = tu_slurp(path_of(files[i]), NULL));
 	assert_int_equal(keys_generate(dir, &eb), 0);
 	for (int i = 0; i < 6; i++) {
-		char *after = slurp(path_of(files[i]), NULL);
+		char *after = tu_slurp(path_of(files[i]), NULL);
 
 		assert_string_equal(after, before[i]);
 		free(after);
@@ -873,12 +824,12 @@ static void test_keys_generate_never_overwrites_an_existing_manifest_or_key(void
 static void test_keys_generate_refuses_to_overwrite_a_pem_without_manifest(void **state)
 {
 	struct errbuf eb = { 0 };
-	char d[] = "/tmp/test_keys_gen.XXXXXX", p[128];
+	char d[64], p[128];
 	char *c;
 
 	(void)state;
-	assert_non_null(mkdtemp(d));
-	snprintf(p, sizeof(p), "%s/es256-1.pem", d);
+	assert_non_null(tu_mkdtemp(d, sizeof(d), "test_keys_gen"));
+	tu_path(p, sizeof(p), d, "es256-1.pem");
 	{
 		FILE *f = fopen(p, "w");
 
@@ -889,12 +840,12 @@ static void test_keys_generate_refuses_to_overwrite_a_pem_without_manifest(void 
 	assert_int_equal(keys_generate(d, &eb), E_IO);
 	assert_non_null(strstr(eb.msg, "es256-1.pem: cannot create"));
 	assert_non_null(strstr(eb.msg, "refusing to overwrite"));
-	c = slurp(p, NULL);
+	c = tu_slurp(p, NULL);
 	assert_string_equal(c, "precious\n");
 	free(c);
-	snprintf(p, sizeof(p), "%s/keys.json", d);
+	tu_path(p, sizeof(p), d, "keys.json");
 	assert_int_not_equal(access(p, F_OK), 0);    /* no manifest naming a key that is not there */
-	rm_dir(d);
+	tu_rm_rf(d);
 }
 
 static void test_keys_generate_writes_demo_bank_jwks_matching_its_pem(void **state)
@@ -902,7 +853,7 @@ static void test_keys_generate_writes_demo_bank_jwks_matching_its_pem(void **sta
 	struct errbuf eb = { 0 };
 	BIO *b = BIO_new_file(path_of("demo-bank.pem"), "r");
 	EVP_PKEY *priv = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL), *pub = NULL;
-	char *s = slurp(path_of("demo-bank.jwks.json"), NULL);
+	char *s = tu_slurp(path_of("demo-bank.jwks.json"), NULL);
 	json_t *j = jwk_of(s), *k;
 	char kid[KEYS_KID_SIZE], tp[KEYS_KID_SIZE];
 	enum key_alg alg;
@@ -922,7 +873,7 @@ static void test_keys_generate_writes_demo_bank_jwks_matching_its_pem(void **sta
 	unlink(path_of("demo-bank.jwks.json"));
 	assert_int_equal(keys_generate(dir, &eb), 0);
 	{
-		char *again = slurp(path_of("demo-bank.jwks.json"), NULL);
+		char *again = tu_slurp(path_of("demo-bank.jwks.json"), NULL);
 
 		assert_string_equal(again, s);
 		free(again);
