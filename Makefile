@@ -3,9 +3,10 @@ PKGS    := libevent libevent_openssl libevent_pthreads openssl libjwt hiredis li
 B       ?= build
 CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wstrict-prototypes -Wmissing-prototypes -Wvla -fstack-protector-strong \
-           -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA)
+           -MMD -MP -I$(B)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
-OBJS    := $(patsubst %.c,$(B)/obj/%.o,$(wildcard authd/*.c))
+LUA     := $(sort $(wildcard authd/lua/*.lua))
+OBJS    := $(patsubst %.c,$(B)/obj/%.o,$(wildcard authd/*.c)) $(B)/obj/gen/lua_gen.o
 LIBOBJS := $(filter-out $(B)/obj/authd/main.o,$(OBJS))
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 CMOCKA  := $(shell pkg-config --cflags --libs cmocka 2>/dev/null)
@@ -23,6 +24,15 @@ $(B)/libauthd.a: $(LIBOBJS)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Lua scripts (SCRIPT LOAD at every Redis handshake) are compiled into the binary.
+$(B)/gen/lua_gen.h: $(LUA) tools/lua2c.sh
+	tools/lua2c.sh $(B)/gen $(LUA)
+$(B)/gen/lua_gen.c: $(B)/gen/lua_gen.h
+$(B)/obj/gen/lua_gen.o: $(B)/gen/lua_gen.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(OBJS): | $(B)/gen/lua_gen.h
 
 # The tools (eidctl, eid-app, demo-rp) link the daemon's own modules.
 $(TOOLS): $(B)/%: tools/%.c $(B)/libauthd.a

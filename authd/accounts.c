@@ -301,3 +301,41 @@ int acct_name_eq(const char *a, const char *b)
 			return 0;
 	}
 }
+
+enum acct_act_verdict acct_activation_decide(const struct acct_claim *c,
+                                             const struct acct_reg *reg, const char *status,
+                                             long mismatches, long limit)
+{
+	/* Limited first: once over the limit, nothing is compared, so guessing stops too. */
+	if (mismatches >= limit)
+		return ACT_LIMITED;
+	/* Every detail is compared, whichever differs: one answer for all mismatches. */
+	if (reg == NULL || (strcmp(c->phone, reg->phone) != 0) | !acct_name_eq(c->name, reg->name) |
+	                           (strcmp(c->dob, reg->dob) != 0))
+		return ACT_MISMATCH;
+	if (status != NULL && status[0] != '\0')
+		return ACT_EXISTS;
+	return ACT_OK;
+}
+
+void acct_id_mask(const char *id, char out[ACCT_ID_LEN + 1])
+{
+	size_t n = strlen(id);
+
+	for (size_t i = 0; i < ACCT_ID_LEN; i++)
+		out[i] = i < 6 && i < n ? id[i] : '*';
+	out[ACCT_ID_LEN] = '\0';
+}
+
+void acct_phone_mask(const char *phone, char out[ACCT_PHONE_MAX + 1])
+{
+	size_t n = strlen(phone);
+
+	snprintf(out, ACCT_PHONE_MAX + 1, "%.3s", phone);
+	for (size_t i = 3; i + 4 < n && i < ACCT_PHONE_MAX; i++)
+		out[i] = '*';
+	if (n >= 7)
+		snprintf(out + n - 4, 5, "%s", phone + n - 4);
+	else
+		out[n < ACCT_PHONE_MAX ? n : ACCT_PHONE_MAX] = '\0';
+}

@@ -61,4 +61,30 @@ int acct_reg_parse_csv(const char *line, struct acct_reg *out, struct errbuf *eb
  * Vietnamese name). */
 int acct_name_eq(const char *a, const char *b);
 
+/* What a citizen claims when starting activation from the app. */
+struct acct_claim {
+	const char *id;       /* 12 digits */
+	const char *phone;    /* normalised */
+	const char *name;
+	const char *dob;      /* YYYY-MM-DD */
+};
+
+enum acct_act_verdict {
+	ACT_OK = 0,     /* details match the registry, no account yet: send the SMS code */
+	ACT_LIMITED,    /* too many mismatches for this ID number: refuse before comparing */
+	ACT_MISMATCH,   /* unknown ID number or any detail differs: "details do not match" */
+	ACT_EXISTS,     /* details match but an account exists: recovery or a new device instead */
+};
+
+/* Activation start, the decision. `reg` is the registry record (NULL when the ID number is not
+ * in the registry); `status` the account's status ("" when there is none). Pure. */
+enum acct_act_verdict acct_activation_decide(const struct acct_claim *c,
+                                             const struct acct_reg *reg, const char *status,
+                                             long mismatches, long limit);
+
+/* "001085******": what logs and messages may show of an ID number. out has 13 bytes. */
+void acct_id_mask(const char *id, char out[ACCT_ID_LEN + 1]);
+/* "+84*****5678": what the app may show of the phone the code went to. out has 17 bytes. */
+void acct_phone_mask(const char *phone, char out[ACCT_PHONE_MAX + 1]);
+
 #endif

@@ -56,6 +56,11 @@ static const struct conf_key conf_keys[] = {
 	{ "limits.body_bytes", CK_INT, O(max_body), 1024, LIM_HTTP_BODY_MAX, "65536" },
 	{ "limits.header_bytes", CK_INT, O(max_headers), 1024, LIM_HTTP_HEADERS_MAX, "8192" },
 	{ "limits.timeout_s", CK_INT, O(http_timeout), 1, 300, "10" },
+	{ "accounts.sms_code_ttl_s", CK_INT, O(sms_code_ttl), 60, 900, "300" },
+	{ "accounts.sms_code_attempts", CK_INT, O(sms_code_attempts), 1, 10, "5" },
+	{ "accounts.activation_mismatches_per_id_hour", CK_INT, O(act_per_id_hour), 1, 100, "5" },
+	{ "accounts.activation_mismatches_per_ip_hour", CK_INT, O(act_per_ip_hour), 1, 100000,
+	  "30" },
 };
 #undef O
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -42,6 +42,9 @@ struct conf {
 
 	long long max_body, max_headers, http_timeout;
 
+	long long sms_code_ttl, sms_code_attempts;      /* activation / recovery SMS codes */
+	long long act_per_id_hour, act_per_ip_hour;     /* activation mismatches allowed per hour */
+
 	struct cidrs trusted_proxies;      /* whose X-Forwarded-For is believed */
 	struct cidrs metrics_allow;        /* who may read /metrics */
 };

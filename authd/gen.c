@@ -8,6 +8,7 @@
 #include "ep_discovery.h"
 #include "keys.h"
 #include "log.h"
+#include "sec.h"
 
 int gen_load(const char *conf_path, unsigned long serial, struct gen **out, struct errbuf *eb)
 {
@@ -22,6 +23,9 @@ int gen_load(const char *conf_path, unsigned long serial, struct gen **out, stru
 		goto out;
 	eb->file = NULL;
 	if ((r = keys_load(g->conf->keys_dir, &g->keys, eb)) != 0)
+		goto out;
+	if ((r = keys_secret_load(g->conf->keys_dir, "pepper.key", g->pepper, eb)) != 0 ||
+	    (r = keys_secret_load(g->conf->keys_dir, "data.key", g->data_key, eb)) != 0)
 		goto out;
 	eb->file = NULL;
 	if ((r = clients_load(g->conf->clients_dir, &g->clients, eb)) != 0)
@@ -60,6 +64,8 @@ void gen_unref(struct gen *g)
 {
 	if (g == NULL || --g->refs > 0)
 		return;
+	sec_wipe(g->pepper, sizeof(g->pepper));
+	sec_wipe(g->data_key, sizeof(g->data_key));
 	free(g->discovery);
 	clients_free(g->clients);
 	keys_free(g->keys);

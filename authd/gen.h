@@ -10,6 +10,7 @@
 #define AUTHD_GEN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -23,6 +24,8 @@ struct gen {
 	struct conf *conf;
 	struct keyset *keys;
 	struct clientset *clients;
+	uint8_t pepper[32];   /* keys/pepper.key */
+	uint8_t data_key[32]; /* keys/data.key */
 	char *discovery; /* /.well-known/openid-configuration body */
 	size_t discovery_len;
 };

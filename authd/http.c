@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "addr.h"
 #include "conf.h"
 #include "gen.h"
+#include "js.h"
 #include "metrics.h"
 #include "route.h"
 #include "worker.h"
@@ -209,6 +211,65 @@ enum step http_reply_gen_bytes(struct req *r, int status, const char *ctype, con
 	r->ctype = ctype;
 	r->flags |= flags;
 	return STEP_DONE;
+}
+
+static void defer_json(void *p)
+{
+	json_decref(p);
+}
+
+int http_json_body(struct req *r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+	const char *ct = http_header(r, "Content-Type");
+	size_t n = evbuffer_get_length(in);
+	json_error_t je;
+	json_t *j;
+	char *buf;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+		req_fail(r, 415, "invalid_request", "Content-Type must be application/json");
+		return -1;
+	}
+	if ((buf = arena_alloc(&r->arena, n + 1)) == NULL) {
+		req_fail_oom(r);
+		return -1;
+	}
+	evbuffer_copyout(in, buf, n);
+	j = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL || !json_is_object(j)) {
+		json_decref(j);
+		req_fail(r, 400, "invalid_request", "body must be one JSON object");
+		return -1;
+	}
+	if (arena_defer(&r->arena, defer_json, j) != 0) {
+		json_decref(j);
+		req_fail_oom(r);
+		return -1;
+	}
+	r->json = j;
+	return 0;
+}
+
+int http_json_need(struct req *r, const char *key, size_t maxlen, const char **out)
+{
+	json_t *v = json_object_get(r->json, key);
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+
+	if (s == NULL || n == 0 || n > maxlen || strlen(s) != n || js_has_ctl(s)) {
+		req_fail(r, 400, "invalid_request",
+		         arena_printf(&r->arena, "%s: %s", key,
+		                      v == NULL             ? "missing"
+		                      : s == NULL           ? "must be a string"
+		                      : n == 0              ? "must not be empty"
+		                      : n > maxlen          ? "too long"
+		                                            : "contains a control character"));
+		return -1;
+	}
+	*out = s;
+	return 0;
 }
 
 static void render_error(struct req *r)

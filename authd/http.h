@@ -40,6 +40,14 @@ const char *http_client_ip(struct req *r);
 /* In the worker at exit: frees the cached request contexts. */
 void http_cache_free(void);
 
+/* Parses the request body as one JSON object into r->json (duplicate keys refused), after
+ * checking Content-Type. 0, or nonzero with the error set (415, 400). */
+int http_json_body(struct req *r);
+
+/* A string member of r->json: present, a string, 1..maxlen bytes, no control characters.
+ * 0 and *out (borrowed from r->json), or nonzero with 400 invalid_request naming the member. */
+int http_json_need(struct req *r, const char *key, size_t maxlen, const char **out);
+
 /* The value of a request header, or NULL. Borrowed for the life of the request. */
 const char *http_header(struct req *r, const char *name);
 

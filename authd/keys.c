@@ -970,6 +970,59 @@ out:
 	return r;
 }
 
+/* A missing server secret is created; an existing one is left alone. */
+static int gen_secret(const char *dir, const char *name, struct errbuf *eb)
+{
+	char path[GEN_PATH], text[64];
+	uint8_t raw[KEYS_SECRET_LEN];
+	struct stat st;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (stat(path, &st) == 0)
+		return 0;
+	if (sec_random(raw, sizeof(raw)) != 0)
+		return eb_set(eb, E_CRYPTO, "%s: no randomness", path);
+	sec_b64url_encode(raw, sizeof(raw), text);
+	strcat(text, "\n");
+	r = file_create(path, 0600, text, strlen(text), eb);
+	sec_wipe(raw, sizeof(raw));
+	sec_wipe(text, sizeof(text));
+	return r;
+}
+
+int keys_secret_load(const char *dir, const char *name, uint8_t out[KEYS_SECRET_LEN],
+                     struct errbuf *eb)
+{
+	char path[GEN_PATH], text[80];
+	uint8_t raw[64];
+	size_t n;
+	long k;
+	FILE *f;
+
+	if (strlen(dir) > LIM_PATH)
+		return eb_set(eb, E_INVALID, "keys.dir: longer than %d bytes", LIM_PATH);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return eb_set(eb, E_IO, "%s: cannot open: %s (authd keygen creates it)", path,
+		              strerror(errno));
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	k = sec_b64url_decode(text, n, raw);
+	sec_wipe(text, sizeof(text));
+	if (k != KEYS_SECRET_LEN) {
+		sec_wipe(raw, sizeof(raw));
+		return eb_set(eb, E_INVALID, "%s: must hold %d bytes as one line of base64url", path,
+		              KEYS_SECRET_LEN);
+	}
+	memcpy(out, raw, KEYS_SECRET_LEN);
+	sec_wipe(raw, sizeof(raw));
+	return 0;
+}
+
 int keys_generate(const char *dir, struct errbuf *eb)
 {
 	char mpath[LIM_PATH + sizeof(MANIFEST) + 1];
@@ -989,5 +1042,8 @@ int keys_generate(const char *dir, struct errbuf *eb)
 		if ((r = gen_signing_keys(dir, eb)) != 0)
 			return r;
 	}
+	if ((r = gen_secret(dir, "pepper.key", eb)) != 0 ||
+	    (r = gen_secret(dir, "data.key", eb)) != 0)
+		return r;
 	return gen_demo_bank(dir, eb);
 }

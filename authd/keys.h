@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "lim.h"
@@ -102,5 +103,14 @@ int keys_header(const struct key *k, const char *typ, char out[KEYS_HDR_SIZE], s
  * DIR/demo-bank.jwks.json (its public JWKS, kid and alg ES256) if missing or if the PEM was just
  * created. Returns 0, or E_IO / E_CRYPTO / E_NOMEM / E_INVALID with a message naming the file. */
 int keys_generate(const char *dir, struct errbuf *eb);
+
+/* Server secrets beside the signing keys: DIR/pepper.key (HMAC key mixed into password,
+ * passcode and SMS-code hashes) and DIR/data.key (AES-256-GCM key for secrets at rest, e.g.
+ * TOTP seeds). Each file holds 32 random bytes as one line of base64url; keys_generate creates
+ * missing ones (0600) and never replaces one. Returns 0 and the bytes, or E_IO / E_INVALID with
+ * the file named in eb. */
+#define KEYS_SECRET_LEN 32
+int keys_secret_load(const char *dir, const char *name, uint8_t out[KEYS_SECRET_LEN],
+                     struct errbuf *eb);
 
 #endif

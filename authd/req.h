@@ -66,6 +66,7 @@ struct req {
 	const char *allow;             /* Allow header for 405 */
 	const char *client_id;         /* for the access line, once authenticated */
 
+	struct json_t *json;           /* R_JSON routes: the parsed body (released with the arena) */
 	void *ctx;                     /* the handler's own state (req_ctx) */
 	char first[LIM_ARENA_FIRST];   /* the arena's first block */
 };

@@ -7,6 +7,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "ep_app.h"
 #include "ep_discovery.h"
 #include "gen.h"
 #include "http.h"
@@ -19,6 +20,8 @@ static const struct route routes[] = {
 	{ "GET", "/healthz", ep_discovery_healthz, 0, 0 },
 	{ "GET", "/readyz", ep_discovery_readyz, R_STORE, 0 },
 	{ "GET", "/metrics", ep_discovery_metrics, R_METRICS, 0 },
+	{ "POST", "/app/v1/activation/start", ep_app_activation_start, R_JSON | R_STORE, 4096 },
+	{ "POST", "/app/v1/activation/verify", ep_app_activation_verify, R_JSON | R_STORE, 4096 },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -94,6 +97,10 @@ void route_dispatch(struct req *r, const char *path)
 	if ((rt->flags & R_METRICS) &&
 	    !addr_in(http_client_ip(r), r->gen->conf->metrics_allow.v, r->gen->conf->metrics_allow.n)) {
 		req_fail(r, 403, "access_denied", NULL);
+		req_run(r, NULL);
+		return;
+	}
+	if ((rt->flags & R_JSON) && http_json_body(r) != 0) {
 		req_run(r, NULL);
 		return;
 	}

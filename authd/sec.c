@@ -4,6 +4,8 @@
 #include "err.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
@@ -106,4 +108,82 @@ int sec_ct_eq(const void *a, size_t alen, const void *b, size_t blen)
 void sec_wipe(void *p, size_t n)
 {
 	OPENSSL_cleanse(p, n);
+}
+
+void sec_hmac256(const uint8_t *key, size_t keylen, const void *a, size_t alen, const void *b,
+                 size_t blen, uint8_t out[SEC_SHA256_LEN])
+{
+	uint8_t buf[1024];
+	unsigned int olen = SEC_SHA256_LEN;
+
+	/* One-shot HMAC over a||b; inputs here are short (codes, ids), so a bounded copy is fine. */
+	BUG_ON(alen + blen > sizeof(buf), "sec_hmac256 input too long");
+	memcpy(buf, a, alen);
+	if (blen > 0)
+		memcpy(buf + alen, b, blen);
+	HMAC(EVP_sha256(), key, (int)keylen, buf, alen + blen, out, &olen);
+	sec_wipe(buf, alen + blen);
+}
+
+int sec_random_digits(char *out, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t b[32];
+
+		if (sec_random(b, sizeof(b)) != 0)
+			return E_CRYPTO;
+		for (size_t k = 0; k < sizeof(b) && i < n; k++)
+			if (b[k] < 250) /* 250 = 25 * 10: no modulo bias */
+				out[i++] = (char)('0' + b[k] % 10);
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int sec_random_token(char *out, size_t nbytes)
+{
+	uint8_t b[64];
+
+	if (nbytes > sizeof(b) || sec_random(b, nbytes) != 0)
+		return E_CRYPTO;
+	sec_b64url_encode(b, nbytes, out);
+	return 0;
+}
+
+int sec_aead_seal(const uint8_t key[32], const void *aad, size_t aadlen, const void *in, size_t n,
+                  uint8_t *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int len, ok;
+
+	ok = c != NULL && sec_random(out, 12) == 0 &&
+	     EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, out) == 1 &&
+	     EVP_EncryptUpdate(c, NULL, &len, aad, (int)aadlen) == 1 &&
+	     EVP_EncryptUpdate(c, out + 12, &len, in, (int)n) == 1 &&
+	     EVP_EncryptFinal_ex(c, out + 12 + len, &len) == 1 &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + n) == 1;
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : E_CRYPTO;
+}
+
+int sec_aead_open(const uint8_t key[32], const void *aad, size_t aadlen, const uint8_t *in,
+                  size_t n, uint8_t *out)
+{
+	EVP_CIPHER_CTX *c;
+	int len, ok;
+
+	if (n < SEC_AEAD_OVERHEAD || (c = EVP_CIPHER_CTX_new()) == NULL)
+		return E_CRYPTO;
+	ok = EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, in) == 1 &&
+	     EVP_DecryptUpdate(c, NULL, &len, aad, (int)aadlen) == 1 &&
+	     EVP_DecryptUpdate(c, out, &len, in + 12, (int)(n - SEC_AEAD_OVERHEAD)) == 1 &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16,
+	                         (void *)(in + n - 16)) == 1 &&
+	     EVP_DecryptFinal_ex(c, out + len, &len) == 1;
+	EVP_CIPHER_CTX_free(c);
+	if (!ok)
+		sec_wipe(out, n - SEC_AEAD_OVERHEAD);
+	return ok ? 0 : E_CRYPTO;
 }

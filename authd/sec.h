@@ -30,4 +30,25 @@ int sec_ct_eq(const void *a, size_t alen, const void *b, size_t blen);
 
 void sec_wipe(void *p, size_t n);
 
+/* HMAC-SHA256 over the concatenation of two byte strings (b may be NULL/0). */
+void sec_hmac256(const uint8_t *key, size_t keylen, const void *a, size_t alen, const void *b,
+                 size_t blen, uint8_t out[SEC_SHA256_LEN]);
+
+/* `n` random decimal digits, uniformly distributed (rejection sampling), NUL-terminated in out
+ * (room for n + 1). 0 or E_CRYPTO. */
+int sec_random_digits(char *out, size_t n);
+
+/* A random token: `nbytes` random bytes as base64url in out (room for sec_b64url_len + 1). */
+int sec_random_token(char *out, size_t nbytes);
+
+/* AES-256-GCM with a random 96-bit nonce. Sealed form: nonce(12) || ciphertext || tag(16).
+ * `aad` binds the ciphertext to its context (e.g. the ID number it belongs to).
+ * sec_aead_seal writes n + SEC_AEAD_OVERHEAD bytes; sec_aead_open writes n - overhead bytes and
+ * returns 0, or E_CRYPTO when the tag does not verify (nothing useful written). */
+#define SEC_AEAD_OVERHEAD 28
+int sec_aead_seal(const uint8_t key[32], const void *aad, size_t aadlen, const void *in, size_t n,
+                  uint8_t *out);
+int sec_aead_open(const uint8_t key[32], const void *aad, size_t aadlen, const uint8_t *in,
+                  size_t n, uint8_t *out);
+
 #endif

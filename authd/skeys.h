@@ -3,7 +3,12 @@
  * the hash tag {<12-digit ID number>} so they live in one Redis Cluster slot and one Lua script
  * may touch them all.
  *
- *   eid:{ID}:reg     hash    population-registry record (name, dob, sex, residence, phone, doc)
+ *   eid:{ID}:reg        hash    population-registry record (name, dob, sex, residence, phone, doc)
+ *   eid:{ID}:acct       hash    the citizen's account (status, level, ...)
+ *   eid:{ID}:act        hash    a pending activation (expires with its SMS code)
+ *   eid:{ID}:rl:act     string  activation mismatches for this ID number (fixed window)
+ *   eid:rl:ip:<ip>:act  string  activation mismatches from one client address (own slot)
+ *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
  *
  * Builders write into a caller buffer of at least SK_MAX bytes and return the length.
  */
@@ -19,5 +24,27 @@ static inline int sk_reg(char out[SK_MAX], const char *id)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:reg", id);
 }
+
+static inline int sk_acct(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:acct", id);
+}
+
+static inline int sk_act(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:act", id);
+}
+
+static inline int sk_rl_act_id(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:rl:act", id);
+}
+
+static inline int sk_rl_act_ip(char out[SK_MAX], const char *ip)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "rl:ip:%s:act", ip);
+}
+
+#define SK_SMS_OUTBOX SK_PREFIX "sms:outbox"
 
 #endif

@@ -6,10 +6,12 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+#include "lua_gen.h"
 #include "log.h"
 #include "metrics.h"
 #include "worker.h"
@@ -29,6 +31,7 @@ struct store {
 	int backoff_ms;
 	int worker;
 	int logged_down;          /* log "store_down" once per outage */
+	char sha[LUA_COUNT][41];  /* SHA1 of each script, from SCRIPT LOAD at the handshake */
 	/* connection settings, copied from the conf of the first generation */
 	char *host, *sock, *password;
 	int port, db, connect_timeout_ms;
@@ -88,6 +91,25 @@ static void on_handshake(redisAsyncContext *ac, void *reply, void *priv)
 		became_ready(s);
 }
 
+/* SCRIPT LOAD replies: the script's SHA1, kept for EVALSHA. */
+static void on_script(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct store *s = ac->data;
+	redisReply *rr = reply;
+	int i = (int)(intptr_t)priv;
+
+	if (s == NULL || s->ac != ac)
+		return;
+	if (rr == NULL || rr->type != REDIS_REPLY_STRING || rr->len != 40) {
+		log_event(LOG_ERROR, NULL, "store_script_load_failed", "script", lua_name[i], "error",
+		          rr != NULL && rr->type == REDIS_REPLY_ERROR ? rr->str : "bad reply", NULL);
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	memcpy(s->sha[i], rr->str, 40);
+	s->sha[i][40] = '\0';
+}
+
 static void on_connect(const redisAsyncContext *cac, int status)
 {
 	redisAsyncContext *ac = (redisAsyncContext *)cac;
@@ -105,6 +127,9 @@ static void on_connect(const redisAsyncContext *cac, int status)
 		redisAsyncCommand(ac, on_handshake, "AUTH", "AUTH %s", s->password);
 	if (s->db != 0)
 		redisAsyncCommand(ac, on_handshake, "SELECT", "SELECT %d", s->db);
+	/* Scripts are loaded on every connection: a restarted Redis has none. */
+	for (int i = 0; i < LUA_COUNT; i++)
+		redisAsyncCommand(ac, on_script, (void *)(intptr_t)i, "SCRIPT LOAD %s", lua_src[i]);
 	redisAsyncCommand(ac, on_handshake, "PING", "PING");
 }
 
@@ -296,6 +321,14 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	} else if (!r->replied) {
 		if (rr->type == REDIS_REPLY_ERROR)
 			metrics_store_error();
+		if (rr->type == REDIS_REPLY_ERROR && strncmp(rr->str, "NOSCRIPT", 8) == 0) {
+			/* The script cache was flushed under us: reconnect, which reloads them. */
+			log_event(LOG_ERROR, r->id, "store_noscript", NULL);
+			redisAsyncDisconnect(ac);
+			r->store_down = 1;
+			req_resume(r, p->next);
+			return;
+		}
 		if ((r->reply = copy_reply(&r->arena, rr, 0)) == NULL) {
 			/* out of request memory: answer 500 rather than act on half a reply */
 			req_fail_oom(r);
@@ -362,4 +395,35 @@ enum step store_cmd(struct req *r, step_fn next, const char *fmt, ...)
 	rc = redisvAsyncCommand(r->w->store->ac, on_reply, p, fmt, ap);
 	va_end(ap);
 	return sent(r, rc);
+}
+
+enum step store_eval(struct req *r, step_fn next, enum lua_script script, int nkeys, int nargs,
+                     const char *const *args, const size_t *lens)
+{
+	struct store *s = r->w->store;
+	const char **argv;
+	size_t *argvlen;
+	char nk[12];
+	int argc = 3 + nargs;
+
+	BUG_ON(script < 0 || script >= LUA_COUNT || nkeys > nargs, "store_eval arguments");
+	if (s == NULL || s->state != ST_READY)
+		return refused(r);
+	argv = arena_alloc(&r->arena, (size_t)argc * sizeof(*argv));
+	argvlen = arena_alloc(&r->arena, (size_t)argc * sizeof(*argvlen));
+	if (argv == NULL || argvlen == NULL)
+		return req_fail_oom(r);
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVALSHA";
+	argv[1] = s->sha[script];
+	argv[2] = arena_strdup(&r->arena, nk);
+	if (argv[2] == NULL)
+		return req_fail_oom(r);
+	for (int i = 0; i < 3; i++)
+		argvlen[i] = strlen(argv[i]);
+	for (int i = 0; i < nargs; i++) {
+		argv[3 + i] = args[i];
+		argvlen[3 + i] = lens != NULL ? lens[i] : strlen(args[i]);
+	}
+	return store_cmdv(r, next, argc, argv, argvlen);
 }

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "lua_gen.h"
 #include "req.h"
 
 struct event_base;
@@ -39,6 +40,11 @@ int store_ready(const struct store *s);
  * Returns STEP_WAIT, or STEP_DONE with a 503 set when Redis is not connected. */
 enum step store_cmdv(struct req *r, step_fn next, int argc, const char **argv,
                      const size_t *argvlen);
+/* Runs one of the scripts in authd/lua with EVALSHA: args[0..nkeys-1] are the keys, the rest ARGV.
+ * `lens` may be NULL for NUL-terminated args. Same results as store_cmdv. */
+enum step store_eval(struct req *r, step_fn next, enum lua_script script, int nkeys, int nargs,
+                     const char *const *args, const size_t *lens);
+
 /* printf-style convenience for fixed commands ("PING"). Same results. */
 enum step store_cmd(struct req *r, step_fn next, const char *fmt, ...);
 

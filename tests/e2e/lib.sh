@@ -116,3 +116,16 @@ authd_stop() {
 }
 
 url() { echo "http://127.0.0.1:$AUTHD_PORT$1"; }
+
+# jqe FILTER: `jq -e` that fails on empty input (jq -e exits 0 when given nothing, which would
+# let a check pass on a request that never answered).
+jqe() {
+	local in
+	in=$(cat)
+	[ -n "$in" ] || { echo "jqe: empty input" >&2; return 1; }
+	jq -e "$@" <<<"$in" >/dev/null
+}
+
+# Checks often run in `bash -c`: let them see the helpers and the ports.
+export -f url jqe wait_for
+export REDIS_PORT AUTHD_PORT

@@ -22,6 +22,7 @@ for s in "${suites[@]}"; do
 	REDIS_PORT=$(free_port) && AUTHD_PORT=$(free_port) || { echo "e2e: no free port"; exit 1; }
 	for _ in 1 2 3 4 5; do [ "$AUTHD_PORT" != "$REDIS_PORT" ] && break; AUTHD_PORT=$(free_port); done
 	[ "$AUTHD_PORT" != "$REDIS_PORT" ] || { echo "e2e: no second free port"; exit 1; }
+	export REDIS_PORT AUTHD_PORT
 	"suite_$s"
 	e2e_cleanup_check
 done

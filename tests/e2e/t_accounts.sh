@@ -43,3 +43,118 @@ CSV
 	check "import: Redis down is an error, not a crash (exit 1)" \
 		bash -c '[ "$0" = 1 ] && grep -q "eidctl: redis:" <<<"$1"' "$rc" "$out"
 }
+
+# post PATH JSON: POSTs JSON to authd; prints "<status> <body>".
+post() { curl -sS -X POST -H 'Content-Type: application/json' -d "$2" -w ' %{http_code}' "$(url "$1")" | awk '{code=$NF; $NF=""; sub(/ $/, ""); print code " " $0}'; }
+# The last SMS sent to a phone, from the dev outbox: its 6-digit code.
+sms_code() { redis-cli -p "$REDIS_PORT" --raw xrevrange eid:sms:outbox + - count 20 | awk -v p="$1" '$0 == p {f=1} f && /VNeID/ {print; exit}' | grep -o '[0-9]\{6\}' ; }
+
+export -f post sms_code
+
+DEMO='{"id_number":"001085012345","phone":"0912345678","full_name":"Nguyễn Văn An","date_of_birth":"1985-03-14"}'
+
+activation_env() {
+	prepare_dirs; redis_start; write_conf "${1:-.}"
+	"$(dirname "$AUTHD")/eidctl" -c "$E2E_DIR/authd.json" import-population "$REPO/config/population-demo.csv" >/dev/null
+	authd_start
+}
+
+suite_activation_start_verify() {
+	activation_env || { nok "authd starts"; return; }
+	local out aid code
+	out=$(post /app/v1/activation/start "$DEMO")
+	check "start: matching details get 200, an activation id and the masked phone" bash -c \
+		'[ "${0%% *}" = 200 ] && jqe ".activation_id | length > 20" <<<"${0#* }" >/dev/null &&
+		 jqe ".phone == \"+84*****5678\" and .expires_in == 300" <<<"${0#* }"' "$out"
+	aid=$(jq -r .activation_id <<<"${out#* }")
+	code=$(sms_code +84912345678)
+	check "start: a 6-digit code went to the phone on file (dev outbox)" test "${#code}" = 6
+	check "start: Redis holds the code's MAC and the activation id's hash, never either" bash -c \
+		'v=$(redis-cli -p "$0" hgetall "eid:{001085012345}:act"); ! grep -qx "$1" <<<"$v" && ! grep -qx "$2" <<<"$v"' \
+		"$REDIS_PORT" "$code" "$aid"
+	check "start: the name matches whatever its case (ID cards print capitals)" bash -c \
+		'[ "$(post /app/v1/activation/start "$(jq -c ".full_name = \"NGUYỄN VĂN AN\"" <<<"$0")" | cut -d" " -f1)" = 200 ]' "$DEMO"
+	# the second start replaced the first: use its code
+	out=$(post /app/v1/activation/start "$DEMO"); aid=$(jq -r .activation_id <<<"${out#* }"); code=$(sms_code +84912345678)
+	local wrong=000000; [ "$code" = 000000 ] && wrong=111111
+	out=$(post /app/v1/activation/verify "{\"id_number\":\"001085012345\",\"activation_id\":\"$aid\",\"code\":\"$wrong\"}")
+	check "verify: a wrong code is refused with the attempts left" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_code\" and .attempts_left == 4" <<<"${0#* }"' "$out"
+	out=$(post /app/v1/activation/verify "{\"id_number\":\"001085012345\",\"activation_id\":\"wrong-activation\",\"code\":\"$code\"}")
+	check "verify: the right code for another activation id is refused" test "${out%% *}" = 400
+	out=$(post /app/v1/activation/verify "{\"id_number\":\"001085012345\",\"activation_id\":\"$aid\",\"code\":\"$code\"}")
+	check "verify: the right code verifies" test "$out" = '200 {"status":"verified"}'
+	out=$(post /app/v1/activation/verify "{\"id_number\":\"001085012345\",\"activation_id\":\"$aid\",\"code\":\"$code\"}")
+	check "verify: a code is single-use" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error_description == \"this code was already used\"" <<<"${0#* }"' "$out"
+	# five wrong codes end the activation; the right code is refused afterwards
+	out=$(post /app/v1/activation/start "$DEMO"); aid=$(jq -r .activation_id <<<"${out#* }"); code=$(sms_code +84912345678)
+	wrong=000000; [ "$code" = 000000 ] && wrong=111111
+	for _ in 1 2 3 4; do post /app/v1/activation/verify "{\"id_number\":\"001085012345\",\"activation_id\":\"$aid\",\"code\":\"$wrong\"}" >/dev/null; done
+	out=$(post /app/v1/activation/verify "{\"id_number\":\"001085012345\",\"activation_id\":\"$aid\",\"code\":\"$wrong\"}")
+	check "verify: the fifth wrong code ends the activation" bash -c \
+		'jqe ".error_description | startswith(\"too many wrong codes\")" <<<"${0#* }"' "$out"
+	out=$(post /app/v1/activation/verify "{\"id_number\":\"001085012345\",\"activation_id\":\"$aid\",\"code\":\"$code\"}")
+	check "verify: after that even the right code is refused" test "${out%% *}" = 400
+	# expiry: let the activation's lifetime run out (PEXPIRE stands in for five minutes)
+	out=$(post /app/v1/activation/start "$DEMO"); aid=$(jq -r .activation_id <<<"${out#* }"); code=$(sms_code +84912345678)
+	redis-cli -p "$REDIS_PORT" pexpire "eid:{001085012345}:act" 1 >/dev/null; sleep 0.05
+	out=$(post /app/v1/activation/verify "{\"id_number\":\"001085012345\",\"activation_id\":\"$aid\",\"code\":\"$code\"}")
+	check "verify: an expired code is refused" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error_description == \"no such activation, or it has expired\"" <<<"${0#* }"' "$out"
+}
+
+suite_activation_mismatch() {
+	activation_env '.accounts.activation_mismatches_per_ip_hour = 8' || { nok "authd starts"; return; }
+	local wrong_phone wrong_name wrong_dob unknown a b c d
+	wrong_phone=$(jq -c '.phone = "0912345679"' <<<"$DEMO")
+	wrong_name=$(jq -c '.full_name = "Nguyễn Văn Ân"' <<<"$DEMO")
+	wrong_dob=$(jq -c '.date_of_birth = "1985-03-15"' <<<"$DEMO")
+	unknown=$(jq -c '.id_number = "001085999999"' <<<"$DEMO")
+	a=$(post /app/v1/activation/start "$wrong_phone"); b=$(post /app/v1/activation/start "$wrong_name")
+	c=$(post /app/v1/activation/start "$wrong_dob"); d=$(post /app/v1/activation/start "$unknown")
+	check "mismatch: wrong phone, name, date of birth and unknown ID get one same answer" bash -c \
+		'[ "$0" = "$1" ] && [ "$1" = "$2" ] && [ "$2" = "$3" ] && [ "$0" = "400 {\"error\":\"mismatch\",\"error_description\":\"details do not match\"}" ]' "$a" "$b" "$c" "$d"
+	check "mismatch: no SMS was sent" test "$(redis-cli -p "$REDIS_PORT" xlen eid:sms:outbox)" = 0
+	post /app/v1/activation/start "$wrong_dob" >/dev/null; post /app/v1/activation/start "$wrong_dob" >/dev/null
+	a=$(post /app/v1/activation/start "$DEMO")
+	check "mismatch: after 5 mismatches for an ID number even the right details get 429" bash -c \
+		'[ "${0%% *}" = 429 ] && jqe ".error == \"rate_limited\"" <<<"${0#* }"' "$a"
+	check "mismatch: the limited attempt sent no SMS" test "$(redis-cli -p "$REDIS_PORT" xlen eid:sms:outbox)" = 0
+	# per client address: 8 mismatches from one IP, over several ID numbers
+	for id in 079191000001 048300000007 001085000001; do post /app/v1/activation/start "$(jq -c ".id_number = \"$id\"" <<<"$DEMO")" >/dev/null; done
+	a=$(post /app/v1/activation/start "$(jq -c '.id_number = "002203852315" | .full_name = "Hồ Minh Sơn" | .date_of_birth = "2003-03-06" | .phone = "0372387804"' <<<"$DEMO")")
+	check "mismatch: after 8 mismatches from one address, a matching citizen from it gets 429 too" test "${a%% *}" = 429
+	check "mismatch: refusals are logged with a masked ID number, never the full one" bash -c \
+		'grep -q "\"ev\":\"activation_mismatch\".*\"id\":\"001085\*\*\*\*\*\*\"" "$0" && ! grep -q "001085012345" "$0"' "$AUTHD_LOG"
+}
+
+suite_app_bad_input() {
+	activation_env || { nok "authd starts"; return; }
+	local out
+	check "bad input: 11-digit ID number → 400 naming the field" bash -c \
+		'o=$(post /app/v1/activation/start "$(jq -c ".id_number = \"00108501234\"" <<<"$0")"); [ "$o" = "400 {\"error\":\"invalid_request\",\"error_description\":\"id_number: must be 12 digits\"}" ]' "$DEMO"
+	check "bad input: a landline phone → 400" bash -c \
+		'[ "$(post /app/v1/activation/start "$(jq -c ".phone = \"02412345678\"" <<<"$0")" | cut -d" " -f1)" = 400 ]' "$DEMO"
+	check "bad input: a missing field → 400 naming it" bash -c \
+		'o=$(post /app/v1/activation/start "$(jq -c "del(.full_name)" <<<"$0")"); jqe ".error_description == \"full_name: missing\"" <<<"${o#* }"' "$DEMO"
+	check "bad input: a number where a string belongs → 400" bash -c \
+		'o=$(post /app/v1/activation/start "$(jq -c ".phone = 912345678" <<<"$0")"); jqe ".error_description == \"phone: must be a string\"" <<<"${o#* }"' "$DEMO"
+	check "bad input: an impossible date → 400" bash -c \
+		'[ "$(post /app/v1/activation/start "$(jq -c ".date_of_birth = \"1985-02-30\"" <<<"$0")" | cut -d" " -f1)" = 400 ]' "$DEMO"
+	check "bad input: not JSON → 400" test "$(post /app/v1/activation/start '{"id_number":' | cut -d' ' -f1)" = 400
+	check "bad input: a JSON array → 400" test "$(post /app/v1/activation/start '[1,2]' | cut -d' ' -f1)" = 400
+	check "bad input: duplicate keys → 400" test "$(post /app/v1/activation/start '{"id_number":"001085012345","id_number":"079191000001"}' | cut -d' ' -f1)" = 400
+	check "bad input: wrong content type → 415" \
+		test "$(curl -sS -o /dev/null -w '%{http_code}' -X POST -d "$DEMO" "$(url /app/v1/activation/start)")" = 415
+	check "bad input: a body over the route's limit → 413" bash -c \
+		'[ "$(head -c 8000 /dev/zero | tr "\0" a | curl -sS -o /dev/null -w "%{http_code}" -X POST -H "Content-Type: application/json" --data-binary @- "$0")" = 413 ]' "$(url /app/v1/activation/start)"
+	check "bad input: GET on a POST route → 405" \
+		test "$(curl -sS -o /dev/null -w '%{http_code}' "$(url /app/v1/activation/start)")" = 405
+	check "bad input: nothing was written to Redis" \
+		test "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'eid:{*}:act' | wc -l)" = 0
+	redis_stop
+	out=$(post /app/v1/activation/start "$DEMO")
+	check "Redis down: 503 temporarily_unavailable" bash -c \
+		'[ "${0%% *}" = 503 ] && jqe ".error == \"temporarily_unavailable\"" <<<"${0#* }"' "$out"
+}

@@ -11,12 +11,12 @@ suite_discovery_and_jwks() {
 		test "$(jq -r .issuer <<<"$d")" = "http://127.0.0.1:$AUTHD_PORT"
 	check "discovery: jwks_uri is issuer + /jwks" \
 		test "$(jq -r .jwks_uri <<<"$d")" = "http://127.0.0.1:$AUTHD_PORT/jwks"
-	check "discovery: OIDC required members present" jq -e \
+	check "discovery: OIDC required members present" jqe \
 		'.response_types_supported == ["code"] and .subject_types_supported == ["pairwise"]
 		 and (.id_token_signing_alg_values_supported | index("ES256"))
 		 and (.acr_values_supported | index("urn:eid:level:2"))' <<<"$d"
 	check "discovery: lists no endpoint authd does not serve yet" \
-		jq -e 'has("token_endpoint") | not' <<<"$d"
+		jqe 'has("token_endpoint") | not' <<<"$d"
 	local h
 	h=$(hdr "$(url /.well-known/openid-configuration)")
 	check "discovery: JSON, cacheable, nosniff, request id" bash -c \
@@ -37,7 +37,7 @@ suite_discovery_and_jwks() {
 	check "X-Request-Id with unsafe characters is replaced" \
 		bash -c '! curl -sS -D - -o /dev/null -H "X-Request-Id: a\"b<c>" "$0" | grep -q "a\"b<c>"' "$(url /healthz)"
 	check "access log: one JSON line per request with route pattern and status" bash -c \
-		'sleep 0.2; grep "\"ev\":\"access\"" "$0" | grep "\"route\":\"/jwks\"" | head -1 | jq -e ".status == 200 and .method == \"GET\" and (.ms | type == \"number\")"' "$AUTHD_LOG"
+		'sleep 0.2; grep "\"ev\":\"access\"" "$0" | grep "\"route\":\"/jwks\"" | head -1 | jqe ".status == 200 and .method == \"GET\" and (.ms | type == \"number\")"' "$AUTHD_LOG"
 	check "an oversized header is refused with a 4xx and authd keeps serving" bash -c \
 		'c=$(curl -sS -o /dev/null -w "%{http_code}" -H "X-Big: $(head -c 20000 /dev/zero | tr "\0" a)" "$0"); [ "$c" -ge 400 ] && [ "$c" -lt 500 ] && curl -fsS "$1" >/dev/null' "$(url /jwks)" "$(url /healthz)"
 	check "an oversized body is refused with 413" \
@@ -59,7 +59,7 @@ suite_redis_outage() {
 	redis_stop
 	check "readyz: 503 JSON error once Redis is stopped" bash -c \
 		'for i in $(seq 50); do b=$(curl -sS -w " %{http_code}" "$0"); [ "${b##* }" = 503 ] && break; sleep 0.1; done;
-		 [ "${b##* }" = 503 ] && jq -e ".error == \"temporarily_unavailable\"" <<<"${b% *}"' "$(url /readyz)"
+		 [ "${b##* }" = 503 ] && jqe ".error == \"temporarily_unavailable\"" <<<"${b% *}"' "$(url /readyz)"
 	check "discovery keeps answering without Redis" \
 		curl -fsS -o /dev/null "$(url /.well-known/openid-configuration)"
 	check "metrics show no worker connected to Redis" \
@@ -222,7 +222,7 @@ suite_store_deadline() {
 	b=$(curl -sS -w ' %{http_code}' "$(url /readyz)")
 	local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	check "a hung Redis gives 503 temporarily_unavailable at the request deadline (${ms} ms)" \
-		bash -c '[ "${0##* }" = 503 ] && jq -e ".error == \"temporarily_unavailable\"" <<<"${0% *}" && [ "$1" -lt 2000 ]' "$b" "$ms"
+		bash -c '[ "${0##* }" = 503 ] && jqe ".error == \"temporarily_unavailable\"" <<<"${0% *}" && [ "$1" -lt 2000 ]' "$b" "$ms"
 	kill -CONT "$REDIS_PID"
 	check "the late Redis reply is dropped and the next request succeeds" \
 		wait_for bash -c '[ "$(curl -sS -o /dev/null -w "%{http_code}" "$0")" = 200 ]' "$(url /readyz)"

@@ -1,0 +1,329 @@
+/* ep_app.c — see ep_app.h. */
+#include "ep_app.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "conf.h"
+#include "gen.h"
+#include "http.h"
+#include "sec.h"
+#include "skeys.h"
+#include "sms.h"
+#include "store.h"
+
+#define ACT_ID_BYTES 16 /* activation ids: 128 random bits */
+#define SMS_CODE_LEN 6
+
+/* Activation state shared by the steps of one request. */
+struct act {
+	struct acct_claim claim;
+	char phone[ACCT_PHONE_MAX + 1];
+	char masked[ACCT_ID_LEN + 1];
+	char k_reg[SK_MAX], k_acct[SK_MAX], k_act[SK_MAX], k_rl_id[SK_MAX], k_rl_ip[SK_MAX];
+	char aid[32];            /* the activation id given to the app */
+	char aid_hash[48];       /* base64url SHA-256 of it: what Redis holds */
+	char code_mac[48];       /* base64url HMAC(pepper, aid || code): what Redis holds */
+	char *code;              /* arena_secret: wiped with the request */
+	char reg_phone[ACCT_PHONE_MAX + 1];
+};
+
+static enum step reply_json(struct req *r, int status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	enum step st;
+
+	json_decref(j);
+	if (s == NULL)
+		return req_fail_oom(r);
+	st = http_reply(r, status, "application/json", s, strlen(s), RESP_NOSTORE);
+	sec_wipe(s, strlen(s));
+	free(s);
+	return st;
+}
+
+static void b64_sha256(const char *s, char out[48])
+{
+	uint8_t h[SEC_SHA256_LEN];
+
+	sec_sha256(s, strlen(s), h);
+	sec_b64url_encode(h, sizeof(h), out);
+}
+
+/* MAC of an SMS code, bound to the activation it was sent for (HMAC with the server pepper: a
+ * reader of Redis cannot test the million possible codes without the pepper). */
+static void code_mac(struct req *r, const char *aid, const char *code, char out[48])
+{
+	uint8_t m[SEC_SHA256_LEN];
+
+	sec_hmac256(r->gen->pepper, sizeof(r->gen->pepper), aid, strlen(aid), code, strlen(code),
+	            m);
+	sec_b64url_encode(m, sizeof(m), out);
+}
+
+static int id_need(struct req *r, const char **id)
+{
+	if (http_json_need(r, "id_number", ACCT_ID_LEN, id) != 0)
+		return -1;
+	if (!acct_id_syntax_ok(*id)) {
+		req_fail(r, 400, "invalid_request", "id_number: must be 12 digits");
+		return -1;
+	}
+	return 0;
+}
+
+static long long rl_count(const struct req *r)
+{
+	const struct sreply *x = r->reply;
+
+	return x != NULL && x->type == SR_ARRAY && x->n == 2 && x->elem[0]->type == SR_INTEGER
+	               ? x->elem[0]->integer
+	               : -1;
+}
+
+static enum step limited(struct req *r, struct act *a)
+{
+	req_log(LOG_WARN, r, "activation_limited", "id", a->masked, "ip", http_client_ip(r), NULL);
+	return req_fail(r, 429, "rate_limited", "too many attempts; try again later");
+}
+
+/* --- activation start: ip_peek → load → decide → (mismatch: count, count) | begin → sms --- */
+
+static enum step start_loaded(struct req *r);
+static enum step start_counted_id(struct req *r);
+static enum step start_counted_ip(struct req *r);
+static enum step start_begun(struct req *r);
+static enum step start_sent(struct req *r);
+
+static enum step start_ip_checked(struct req *r)
+{
+	struct act *a = r->ctx;
+	const char *keys[] = { a->k_reg, a->k_acct, a->k_rl_id };
+	long long n = rl_count(r);
+
+	if (n < 0)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (n >= r->gen->conf->act_per_ip_hour)
+		return limited(r, a);
+	return store_eval(r, start_loaded, LUA_ACT_LOAD, 3, 3, keys, NULL);
+}
+
+enum step ep_app_activation_start(struct req *r)
+{
+	struct act *a = req_ctx(r, sizeof(*a));
+	const char *phone, *keys[1];
+	int y, m, d;
+
+	if (a == NULL)
+		return req_fail_oom(r);
+	if (id_need(r, &a->claim.id) != 0 || http_json_need(r, "phone", 32, &phone) != 0 ||
+	    http_json_need(r, "full_name", ACCT_NAME_MAX, &a->claim.name) != 0 ||
+	    http_json_need(r, "date_of_birth", 10, &a->claim.dob) != 0)
+		return STEP_DONE;
+	if (acct_phone_normalize(phone, a->phone) != 0)
+		return req_fail(r, 400, "invalid_request", "phone: not a Vietnamese mobile number");
+	if (acct_dob_parse(a->claim.dob, &y, &m, &d) != 0)
+		return req_fail(r, 400, "invalid_request", "date_of_birth: must be YYYY-MM-DD");
+	a->claim.phone = a->phone;
+	acct_id_mask(a->claim.id, a->masked);
+	sk_reg(a->k_reg, a->claim.id);
+	sk_acct(a->k_acct, a->claim.id);
+	sk_act(a->k_act, a->claim.id);
+	sk_rl_act_id(a->k_rl_id, a->claim.id);
+	sk_rl_act_ip(a->k_rl_ip, http_client_ip(r));
+	keys[0] = a->k_rl_ip;
+	return store_eval(r, start_ip_checked, LUA_RL_PEEK, 1, 1, keys, NULL);
+}
+
+/* The registry record from act_load's flat HGETALL list; 0 when absent or incomplete. */
+static int reg_from_reply(const struct sreply *list, struct acct_reg *reg)
+{
+	int have = 0;
+
+	memset(reg, 0, sizeof(*reg));
+	for (size_t i = 0; i + 1 < list->n; i += 2) {
+		const char *k = list->elem[i]->str, *v = list->elem[i + 1]->str;
+
+		if (k == NULL || v == NULL)
+			return 0;
+		if (strcmp(k, "name") == 0 && strlen(v) <= ACCT_NAME_MAX)
+			have |= 1, snprintf(reg->name, sizeof(reg->name), "%s", v);
+		else if (strcmp(k, "dob") == 0 && strlen(v) == 10)
+			have |= 2, snprintf(reg->dob, sizeof(reg->dob), "%s", v);
+		else if (strcmp(k, "phone") == 0 && strlen(v) <= ACCT_PHONE_MAX)
+			have |= 4, snprintf(reg->phone, sizeof(reg->phone), "%s", v);
+	}
+	return have == 7;
+}
+
+static enum step start_loaded(struct req *r)
+{
+	struct act *a = r->ctx;
+	const struct sreply *x = r->reply;
+	struct acct_reg reg;
+	int found;
+	enum acct_act_verdict v;
+
+	if (x == NULL || x->type != SR_ARRAY || x->n != 3 || x->elem[0]->type != SR_INTEGER ||
+	    x->elem[1]->type != SR_STRING || x->elem[2]->type != SR_ARRAY)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	found = reg_from_reply(x->elem[2], &reg);
+	v = acct_activation_decide(&a->claim, found ? &reg : NULL, x->elem[1]->str,
+	                           (long)x->elem[0]->integer, (long)r->gen->conf->act_per_id_hour);
+	switch (v) {
+	case ACT_LIMITED:
+		return limited(r, a);
+	case ACT_MISMATCH: {
+		const char *keys[] = { a->k_rl_id, "", "3600" };
+		char lim[24];
+
+		snprintf(lim, sizeof(lim), "%lld", r->gen->conf->act_per_id_hour);
+		keys[1] = arena_strdup(&r->arena, lim);
+		if (keys[1] == NULL)
+			return req_fail_oom(r);
+		return store_eval(r, start_counted_id, LUA_RL_HIT, 1, 3, keys, NULL);
+	}
+	case ACT_EXISTS:
+		req_log(LOG_WARN, r, "activation_account_exists", "id", a->masked, NULL);
+		return req_fail(r, 409, "account_exists",
+		                "this citizen already has an eID account: use recovery or a new "
+		                "device instead");
+	case ACT_OK:
+		break;
+	}
+	snprintf(a->reg_phone, sizeof(a->reg_phone), "%s", reg.phone);
+	if ((a->code = arena_secret(&r->arena, SMS_CODE_LEN + 1)) == NULL)
+		return req_fail_oom(r);
+	if (sec_random_token(a->aid, ACT_ID_BYTES) != 0 ||
+	    sec_random_digits(a->code, SMS_CODE_LEN) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	b64_sha256(a->aid, a->aid_hash);
+	code_mac(r, a->aid, a->code, a->code_mac);
+	{
+		char ttl[24], now[24];
+		const char *args[7];
+
+		snprintf(ttl, sizeof(ttl), "%lld", r->gen->conf->sms_code_ttl);
+		snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+		args[0] = a->k_act;
+		args[1] = a->k_acct;
+		args[2] = a->aid_hash;
+		args[3] = a->code_mac;
+		args[4] = a->reg_phone;
+		args[5] = arena_strdup(&r->arena, ttl);
+		args[6] = arena_strdup(&r->arena, now);
+		if (args[5] == NULL || args[6] == NULL)
+			return req_fail_oom(r);
+		return store_eval(r, start_begun, LUA_ACT_BEGIN, 2, 7, args, NULL);
+	}
+}
+
+static enum step start_counted_id(struct req *r)
+{
+	struct act *a = r->ctx;
+	char lim[24];
+	const char *keys[] = { a->k_rl_ip, lim, "3600" };
+
+	snprintf(lim, sizeof(lim), "%lld", r->gen->conf->act_per_ip_hour);
+	return store_eval(r, start_counted_ip, LUA_RL_HIT, 1, 3, keys, NULL);
+}
+
+static enum step start_counted_ip(struct req *r)
+{
+	struct act *a = r->ctx;
+
+	req_log(LOG_WARN, r, "activation_mismatch", "id", a->masked, "ip", http_client_ip(r),
+	        NULL);
+	return req_fail(r, 400, "mismatch", "details do not match");
+}
+
+static enum step start_begun(struct req *r)
+{
+	struct act *a = r->ctx;
+	char *text;
+
+	if (r->reply == NULL || (r->reply->type != SR_STATUS && r->reply->type != SR_STRING))
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (strcmp(r->reply->str, "exists") == 0)
+		return req_fail(r, 409, "account_exists",
+		                "this citizen already has an eID account: use recovery or a new "
+		                "device instead");
+	text = arena_printf(&r->arena, "VNeID: ma kich hoat cua ban la %s. Khong chia se ma nay.",
+	                    a->code);
+	if (text == NULL)
+		return req_fail_oom(r);
+	return sms_send(r, start_sent, a->reg_phone, text);
+}
+
+static enum step start_sent(struct req *r)
+{
+	struct act *a = r->ctx;
+	char masked_phone[ACCT_PHONE_MAX + 1];
+
+	if (!sms_sent(r))
+		return req_fail(r, 503, "temporarily_unavailable", "the SMS could not be queued");
+	acct_phone_mask(a->reg_phone, masked_phone);
+	req_log(LOG_INFO, r, "activation_started", "id", a->masked, NULL);
+	return reply_json(r, 200,
+	                  json_pack("{s:s, s:I, s:s}", "activation_id", a->aid, "expires_in",
+	                            (json_int_t)r->gen->conf->sms_code_ttl, "phone", masked_phone));
+}
+
+/* --- activation verify: check the code (act_verify.lua) --- */
+
+static enum step verify_checked(struct req *r)
+{
+	struct act *a = r->ctx;
+	const struct sreply *x = r->reply;
+	const char *v;
+
+	if (x == NULL || x->type != SR_ARRAY || x->n < 1 || x->elem[0]->type != SR_STRING)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	v = x->elem[0]->str;
+	if (strcmp(v, "ok") == 0) {
+		req_log(LOG_INFO, r, "activation_code_verified", "id", a->masked, NULL);
+		return reply_json(r, 200, json_pack("{s:s}", "status", "verified"));
+	}
+	req_log(LOG_WARN, r, "activation_code_refused", "id", a->masked, "result", v, NULL);
+	if (strcmp(v, "bad") == 0 && x->n == 2 && x->elem[1]->type == SR_INTEGER) {
+		json_t *j = json_pack("{s:s, s:s, s:I}", "error", "invalid_code", "error_description",
+		                      "the code is wrong", "attempts_left",
+		                      (json_int_t)x->elem[1]->integer);
+
+		return reply_json(r, 400, j);
+	}
+	if (strcmp(v, "locked") == 0)
+		return req_fail(r, 400, "invalid_code",
+		                "too many wrong codes: start the activation again");
+	if (strcmp(v, "used") == 0)
+		return req_fail(r, 400, "invalid_code", "this code was already used");
+	return req_fail(r, 400, "invalid_code", "no such activation, or it has expired");
+}
+
+enum step ep_app_activation_verify(struct req *r)
+{
+	struct act *a = req_ctx(r, sizeof(*a));
+	const char *aid, *code, *args[4];
+	char max[24];
+
+	if (a == NULL)
+		return req_fail_oom(r);
+	if (id_need(r, &a->claim.id) != 0 || http_json_need(r, "activation_id", 64, &aid) != 0 ||
+	    http_json_need(r, "code", 16, &code) != 0)
+		return STEP_DONE;
+	acct_id_mask(a->claim.id, a->masked);
+	sk_act(a->k_act, a->claim.id);
+	b64_sha256(aid, a->aid_hash);
+	code_mac(r, aid, code, a->code_mac);
+	snprintf(max, sizeof(max), "%lld", r->gen->conf->sms_code_attempts);
+	args[0] = a->k_act;
+	args[1] = a->aid_hash;
+	args[2] = a->code_mac;
+	args[3] = arena_strdup(&r->arena, max);
+	if (args[3] == NULL)
+		return req_fail_oom(r);
+	return store_eval(r, verify_checked, LUA_ACT_VERIFY, 1, 4, args, NULL);
+}

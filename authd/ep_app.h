@@ -1,0 +1,16 @@
+/*
+ * ep_app.h — the citizen app's API, /app/v1/...: activation (start → SMS code → verify →
+ * complete). Requests and replies are JSON; errors are {"error", "error_description"} with a 4xx.
+ *
+ * Each step is rate-limited and logged; decisions are made by accounts.c (pure functions) and
+ * written by one Lua script each, which re-checks the state it changes.
+ */
+#ifndef AUTHD_EP_APP_H
+#define AUTHD_EP_APP_H
+
+#include "req.h"
+
+enum step ep_app_activation_start(struct req *r);
+enum step ep_app_activation_verify(struct req *r);
+
+#endif
