@@ -148,6 +148,61 @@ static void test_accounts_name_match(void **state)
 	assert_false(acct_name_eq("", "An"));
 }
 
+static const struct acct_reg REG = { .id = "001085012345", .name = "Nguyễn Văn An",
+	                              .dob = "1985-03-14", .phone = "+84912345678" };
+
+static void test_accounts_activation_ok_when_all_details_match(void **state)
+{
+	struct acct_claim c = { "001085012345", "+84912345678", "NGUYỄN VĂN AN", "1985-03-14" };
+
+	(void)state;
+	assert_int_equal(acct_activation_decide(&c, &REG, "", 0, 5), ACT_OK);
+	assert_int_equal(acct_activation_decide(&c, &REG, "", 4, 5), ACT_OK);
+}
+
+static void test_accounts_activation_any_difference_is_one_mismatch(void **state)
+{
+	struct acct_claim phone = { "001085012345", "+84912345679", "Nguyễn Văn An", "1985-03-14" };
+	struct acct_claim name = { "001085012345", "+84912345678", "Nguyễn Văn Ân", "1985-03-14" };
+	struct acct_claim dob = { "001085012345", "+84912345678", "Nguyễn Văn An", "1985-03-15" };
+
+	(void)state;
+	assert_int_equal(acct_activation_decide(&phone, &REG, "", 0, 5), ACT_MISMATCH);
+	assert_int_equal(acct_activation_decide(&name, &REG, "", 0, 5), ACT_MISMATCH);
+	assert_int_equal(acct_activation_decide(&dob, &REG, "", 0, 5), ACT_MISMATCH);
+	assert_int_equal(acct_activation_decide(&dob, NULL, "", 0, 5), ACT_MISMATCH);
+	/* a mismatch does not reveal that an account exists */
+	assert_int_equal(acct_activation_decide(&dob, &REG, "active", 0, 5), ACT_MISMATCH);
+}
+
+static void test_accounts_activation_limit_comes_first(void **state)
+{
+	struct acct_claim c = { "001085012345", "+84912345678", "Nguyễn Văn An", "1985-03-14" };
+
+	(void)state;
+	assert_int_equal(acct_activation_decide(&c, &REG, "", 5, 5), ACT_LIMITED);
+	assert_int_equal(acct_activation_decide(&c, NULL, "active", 9, 5), ACT_LIMITED);
+}
+
+static void test_accounts_activation_existing_account(void **state)
+{
+	struct acct_claim c = { "001085012345", "+84912345678", "Nguyễn Văn An", "1985-03-14" };
+
+	(void)state;
+	assert_int_equal(acct_activation_decide(&c, &REG, "active", 0, 5), ACT_EXISTS);
+}
+
+static void test_accounts_masks_hide_what_logs_must_not_show(void **state)
+{
+	char id[ACCT_ID_LEN + 1], ph[ACCT_PHONE_MAX + 1];
+
+	(void)state;
+	acct_id_mask("001085012345", id);
+	assert_string_equal(id, "001085******");
+	acct_phone_mask("+84912345678", ph);
+	assert_string_equal(ph, "+84*****5678");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +213,11 @@ int main(void)
 		cmocka_unit_test(test_accounts_csv_row_parsed),
 		cmocka_unit_test(test_accounts_csv_row_refusals),
 		cmocka_unit_test(test_accounts_name_match),
+		cmocka_unit_test(test_accounts_activation_ok_when_all_details_match),
+		cmocka_unit_test(test_accounts_activation_any_difference_is_one_mismatch),
+		cmocka_unit_test(test_accounts_activation_limit_comes_first),
+		cmocka_unit_test(test_accounts_activation_existing_account),
+		cmocka_unit_test(test_accounts_masks_hide_what_logs_must_not_show),
 	};
 	return cmocka_run_group_tests_name("accounts", tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "err.h"
 #include "sec.h"
 
 static void test_sec_b64url_rfc4648_vectors(void **state)
@@ -81,6 +82,60 @@ static void test_sec_random_differs(void **state)
 	assert_memory_not_equal(a, b, sizeof(a));
 }
 
+static void test_sec_hmac256_rfc4231_case2(void **state)
+{
+	uint8_t m[SEC_SHA256_LEN];
+	char enc[64];
+
+	(void)state;
+	/* RFC 4231 test case 2, message split in two parts */
+	sec_hmac256((const uint8_t *)"Jefe", 4, "what do ya want ", 16, "for nothing?", 12, m);
+	sec_b64url_encode(m, sizeof(m), enc);
+	assert_string_equal(enc, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
+}
+
+static void test_sec_random_digits_are_digits(void **state)
+{
+	char d[65];
+	int seen[10] = { 0 };
+
+	(void)state;
+	for (int k = 0; k < 50; k++) {
+		assert_int_equal(sec_random_digits(d, 64), 0);
+		assert_int_equal(strlen(d), 64);
+		for (int i = 0; i < 64; i++) {
+			assert_true(d[i] >= '0' && d[i] <= '9');
+			seen[d[i] - '0']++;
+		}
+	}
+	for (int i = 0; i < 10; i++) /* 3200 digits: each far above 200 */
+		assert_true(seen[i] > 200);
+}
+
+static void test_sec_aead_round_trip_and_refusals(void **state)
+{
+	uint8_t key[32], key2[32], sealed[64 + SEC_AEAD_OVERHEAD], out[64];
+	const char *msg = "JBSWY3DPEHPK3PXP";
+	size_t n = strlen(msg);
+
+	(void)state;
+	assert_int_equal(sec_random(key, sizeof(key)), 0);
+	memcpy(key2, key, sizeof(key));
+	key2[0] ^= 1;
+	assert_int_equal(sec_aead_seal(key, "001085012345", 12, msg, n, sealed), 0);
+	assert_int_equal(sec_aead_open(key, "001085012345", 12, sealed, n + SEC_AEAD_OVERHEAD, out), 0);
+	assert_memory_equal(out, msg, n);
+	/* another citizen's AAD, another key, a flipped bit, a truncated blob: all refused */
+	assert_int_equal(sec_aead_open(key, "079191000001", 12, sealed, n + SEC_AEAD_OVERHEAD, out),
+	                 E_CRYPTO);
+	assert_int_equal(sec_aead_open(key2, "001085012345", 12, sealed, n + SEC_AEAD_OVERHEAD, out),
+	                 E_CRYPTO);
+	sealed[14] ^= 1;
+	assert_int_equal(sec_aead_open(key, "001085012345", 12, sealed, n + SEC_AEAD_OVERHEAD, out),
+	                 E_CRYPTO);
+	assert_int_equal(sec_aead_open(key, "001085012345", 12, sealed, 10, out), E_CRYPTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -90,6 +145,9 @@ int main(void)
 		cmocka_unit_test(test_sec_ct_eq),
 		cmocka_unit_test(test_sec_sha256_known_answer),
 		cmocka_unit_test(test_sec_random_differs),
+		cmocka_unit_test(test_sec_hmac256_rfc4231_case2),
+		cmocka_unit_test(test_sec_random_digits_are_digits),
+		cmocka_unit_test(test_sec_aead_round_trip_and_refusals),
 	};
 	return cmocka_run_group_tests_name("sec", tests, NULL, NULL);
 }
