@@ -7,7 +7,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential pkg-config libevent-dev libssl-dev libjwt-dev libhiredis-dev \
-      liboath-dev libjansson-dev \
+      liboath-dev libjansson-dev libargon2-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -17,7 +17,7 @@ RUN make -j"$(nproc)" build/authd && strip build/authd
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       libevent-2.1-7 libevent-openssl-2.1-7 libevent-pthreads-2.1-7 libssl3 libjwt0 \
-      libhiredis0.14 liboath0 libjansson4 ca-certificates \
+      libhiredis0.14 liboath0 libjansson4 libargon2-1 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/authd --shell /usr/sbin/nologin authd \
     && mkdir -p /var/lib/authd && chown authd:authd /var/lib/authd

@@ -59,6 +59,12 @@ static const struct conf_key conf_keys[] = {
 	{ "accounts.sms_code_ttl_s", CK_INT, O(sms_code_ttl), 60, 900, "300" },
 	{ "accounts.sms_code_attempts", CK_INT, O(sms_code_attempts), 1, 10, "5" },
 	{ "accounts.activation_mismatches_per_id_hour", CK_INT, O(act_per_id_hour), 1, 100, "5" },
+	/* OWASP Password Storage Cheat Sheet minimum for Argon2id: m=19 MiB, t=2, p=1. */
+	{ "accounts.argon2.t_cost", CK_INT, O(argon2_t), 2, 16, "2" },
+	{ "accounts.argon2.m_kib", CK_INT, O(argon2_m_kib), 19456, 4194304, "19456" },
+	{ "accounts.argon2.lanes", CK_INT, O(argon2_lanes), 1, 16, "1" },
+	{ "accounts.hash_threads", CK_INT, O(hash_threads), 1, 64, "2" },
+	{ "accounts.hash_queue", CK_INT, O(hash_queue), 1, 100000, "256" },
 	{ "accounts.activation_mismatches_per_ip_hour", CK_INT, O(act_per_ip_hour), 1, 100000,
 	  "30" },
 };

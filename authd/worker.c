@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "sec.h"
 #include "store.h"
+#include "workq.h"
 
 /* Backstop for a drain: requests still running after this are cut off. */
 #define DRAIN_MAX_S 10
@@ -165,6 +166,8 @@ static int setup(struct worker *w, int fd)
 		return E_IO;
 	if (store_new(w->base, c, w->id, &w->store) != 0)
 		return E_NOMEM;
+	if (workq_new(w->base, (int)c->hash_threads, (int)c->hash_queue, &w->workq) != 0)
+		return E_NOMEM;
 	w->ev_term = evsignal_new(w->base, SIGTERM, on_term, w);
 	w->ev_hup = evsignal_new(w->base, SIGHUP, on_hup, w);
 	if (w->ev_term == NULL || w->ev_hup == NULL || evsignal_add(w->ev_term, NULL) != 0 ||
@@ -206,7 +209,9 @@ int worker_main(int id, int fd, const char *conf_path, struct gen *g, SSL_CTX *s
 		event_base_dispatch(w.base);
 		log_event(LOG_INFO, NULL, "worker_stopped", NULL);
 	}
-	/* Order: Redis first (pending callbacks answer their requests), then HTTP, then the base. */
+	/* Order: pool and Redis first (pending callbacks answer their requests), then HTTP, then
+	 * the base. */
+	workq_free(w.workq);
 	store_free(w.store);
 	if (w.http != NULL)
 		evhttp_free(w.http);

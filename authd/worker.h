@@ -23,6 +23,7 @@ struct worker {
 	struct evhttp_bound_socket *bound;
 	SSL_CTX *ssl;
 	struct store *store;
+	struct workq *workq;      /* Argon2id and other slow work, off the loop */
 	struct gen *gen;
 	unsigned long serial;
 	struct event *ev_term, *ev_hup, *ev_int, *ev_drain;

@@ -5,6 +5,7 @@ set -euo pipefail
 
 PKGS=(build-essential pkg-config
       libevent-dev libssl-dev libjwt-dev libhiredis-dev liboath-dev libjansson-dev libcmocka-dev
+      libargon2-dev
       redis-server curl jq wrk openssl procps util-linux)
 
 missing=()
