@@ -12,6 +12,7 @@ LIBOBJS := $(filter-out $(B)/obj/authd/main.o,$(OBJS))
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 CMOCKA  := $(shell pkg-config --cflags --libs cmocka 2>/dev/null)
 TOOLS   := $(patsubst tools/%.c,$(B)/%,$(wildcard tools/*.c))
+TOOLOBJ := $(patsubst %.c,$(B)/obj/%.o,$(wildcard tools/lib/*.c))
 
 all: $(B)/authd $(TOOLS)
 
@@ -35,9 +36,14 @@ $(B)/obj/gen/lua_gen.o: $(B)/gen/lua_gen.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 $(OBJS): | $(B)/gen/lua_gen.h
 
-# The tools (eidctl, eid-app, demo-rp) link the daemon's own modules.
-$(TOOLS): $(B)/%: tools/%.c $(B)/libauthd.a
-	$(CC) $(CFLAGS) -Iauthd -o $@ $< $(B)/libauthd.a $(LDLIBS)
+# The tools (eidctl, eid-app, demo-rp) link their shared code and the daemon's own modules.
+$(B)/libtools.a: $(TOOLOBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(TOOLOBJ): CFLAGS += -Iauthd
+$(TOOLOBJ): | $(B)/gen/lua_gen.h
+$(TOOLS): $(B)/%: tools/%.c $(B)/libtools.a $(B)/libauthd.a
+	$(CC) $(CFLAGS) -Iauthd -Itools/lib -o $@ $< $(B)/libtools.a $(B)/libauthd.a $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libauthd.a
 	@mkdir -p $(@D)
@@ -71,4 +77,4 @@ clean:
 	rm -rf build build-asan
 
 .PHONY: all deps keys test asan run bench clean
--include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d)
+-include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d)

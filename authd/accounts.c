@@ -118,7 +118,8 @@ int acct_phone_normalize(const char *in, char out[ACCT_PHONE_MAX + 1])
 	/* Vietnamese mobile numbers: 9 digits after the country code, first digit 3, 5, 7, 8, 9 */
 	if (national == NULL || strlen(national) != 9 || strchr("35789", national[0]) == NULL)
 		return E_INVALID;
-	snprintf(out, ACCT_PHONE_MAX + 1, "+84%s", national);
+	memcpy(out, "+84", 3); /* national is exactly 9 digits: 13 bytes with the NUL */
+	memcpy(out + 3, national, 10);
 	return 0;
 }
 

@@ -10,6 +10,9 @@
 #include "conf.h"
 #include "gen.h"
 #include "http.h"
+#include "keys.h"
+#include "pass.h"
+#include "workq.h"
 #include "sec.h"
 #include "skeys.h"
 #include "sms.h"
@@ -326,4 +329,233 @@ enum step ep_app_activation_verify(struct req *r)
 	if (args[3] == NULL)
 		return req_fail_oom(r);
 	return store_eval(r, verify_checked, LUA_ACT_VERIFY, 1, 4, args, NULL);
+}
+
+/* --- activation complete: validate → peek (state, dob) → hash on the pool → commit --- */
+
+#define TOTP_SEED_BYTES 20 /* RFC 4226 §4 recommends 160 bits */
+
+struct done_job {           /* what the pool thread sees: copies only */
+	struct pass_params params;
+	uint8_t pepper[32];
+	char *password, *passcode; /* arena_secret */
+	char pwd_hash[PASS_ENCODED_MAX], pin_hash[PASS_ENCODED_MAX];
+	int rc;
+};
+
+struct complete {
+	struct act a;
+	const char *aid, *device_name, *selfie;
+	char device_id[KEYS_KID_SIZE];
+	char *device_jwk;
+	char k_levels[SK_MAX];
+	struct done_job *job;
+};
+
+static void wipe_json_string(json_t *j, const char *key)
+{
+	json_t *v = json_object_get(j, key);
+
+	if (json_is_string(v)) /* jansson owns the bytes; overwrite them before it frees them */
+		sec_wipe((char *)json_string_value(v), json_string_length(v));
+}
+
+static void defer_wipe_secrets(void *p)
+{
+	wipe_json_string(p, "password");
+	wipe_json_string(p, "passcode");
+}
+
+static void hash_job(void *p)
+{
+	struct done_job *j = p;
+
+	j->rc = pass_hash(&j->params, j->pepper, j->password, j->pwd_hash);
+	if (j->rc == 0)
+		j->rc = pass_hash(&j->params, j->pepper, j->passcode, j->pin_hash);
+	sec_wipe(j->pepper, sizeof(j->pepper));
+}
+
+static enum step complete_peeked(struct req *r);
+static enum step complete_hashed(struct req *r);
+static enum step complete_done(struct req *r);
+
+/* The device key: a public P-256 JWK, stored as its minimal members; its id is the RFC 7638
+ * thumbprint. */
+static int device_key_need(struct req *r, struct complete *c)
+{
+	json_t *jwk = json_object_get(r->json, "device_key"), *min;
+	struct errbuf eb = { 0 };
+	EVP_PKEY *pk = NULL;
+	enum key_alg alg;
+
+	if (!json_is_object(jwk)) {
+		req_fail(r, 400, "invalid_request", "device_key: must be a JWK object");
+		return -1;
+	}
+	if (keys_jwk_parse(jwk, "device_key", &pk, &alg, c->device_id, &eb) != 0 ||
+	    alg != KEY_ES256) {
+		EVP_PKEY_free(pk);
+		req_fail(r, 400, "invalid_request",
+		         eb.msg[0] ? arena_strdup(&r->arena, eb.msg)
+		                   : "device_key: must be an EC P-256 key");
+		return -1;
+	}
+	/* the thumbprint is the device id, whatever "kid" the app chose */
+	if (keys_thumbprint(pk, c->device_id) != 0) {
+		EVP_PKEY_free(pk);
+		req_fail(r, 500, "server_error", NULL);
+		return -1;
+	}
+	EVP_PKEY_free(pk);
+	if ((min = json_pack("{s:s, s:s, s:O, s:O}", "kty", "EC", "crv", "P-256", "x",
+	                     json_object_get(jwk, "x"), "y", json_object_get(jwk, "y"))) == NULL) {
+		req_fail_oom(r);
+		return -1;
+	}
+	c->device_jwk = json_dumps(min, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(min);
+	if (c->device_jwk == NULL || arena_defer(&r->arena, free, c->device_jwk) != 0) {
+		free(c->device_jwk);
+		req_fail_oom(r);
+		return -1;
+	}
+	return 0;
+}
+
+static int hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == 64;
+}
+
+enum step ep_app_activation_complete(struct req *r)
+{
+	struct complete *c = req_ctx(r, sizeof(*c));
+	struct errbuf eb = { 0 };
+	const char *pw, *pc, *keys[2];
+
+	if (c == NULL)
+		return req_fail_oom(r);
+	if (arena_defer(&r->arena, defer_wipe_secrets, r->json) != 0)
+		return req_fail_oom(r);
+	if (id_need(r, &c->a.claim.id) != 0 ||
+	    http_json_need(r, "activation_id", 64, &c->aid) != 0 ||
+	    http_json_need(r, "device_name", 64, &c->device_name) != 0 ||
+	    http_json_need(r, "selfie_hash", 64, &c->selfie) != 0 ||
+	    http_json_need(r, "password", 64, &pw) != 0 ||
+	    http_json_need(r, "passcode", 16, &pc) != 0)
+		return STEP_DONE;
+	if (!hex64(c->selfie))
+		return req_fail(r, 400, "invalid_request",
+		                "selfie_hash: must be a SHA-256 in lower-case hex");
+	if (pass_password_policy(pw, &eb) != 0 || pass_passcode_policy(pc, NULL, &eb) != 0)
+		return req_fail(r, 400, "weak_secret", arena_strdup(&r->arena, eb.msg));
+	if (device_key_need(r, c) != 0)
+		return STEP_DONE;
+	if ((c->job = arena_alloc(&r->arena, sizeof(*c->job))) == NULL ||
+	    (c->job->password = arena_secret(&r->arena, strlen(pw) + 1)) == NULL ||
+	    (c->job->passcode = arena_secret(&r->arena, strlen(pc) + 1)) == NULL)
+		return req_fail_oom(r);
+	memcpy(c->job->password, pw, strlen(pw) + 1);
+	memcpy(c->job->passcode, pc, strlen(pc) + 1);
+	acct_id_mask(c->a.claim.id, c->a.masked);
+	sk_act(c->a.k_act, c->a.claim.id);
+	sk_reg(c->a.k_reg, c->a.claim.id);
+	sk_acct(c->a.k_acct, c->a.claim.id);
+	sk_levels(c->k_levels, c->a.claim.id);
+	b64_sha256(c->aid, c->a.aid_hash);
+	keys[0] = c->a.k_act;
+	keys[1] = c->a.k_reg;
+	return store_eval(r, complete_peeked, LUA_ACT_PEEK, 2, 2, keys, NULL);
+}
+
+static enum step complete_peeked(struct req *r)
+{
+	struct complete *c = r->ctx;
+	const struct sreply *x = r->reply;
+	struct errbuf eb = { 0 };
+
+	if (x == NULL || x->type != SR_ARRAY || x->n != 3)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (!sec_ct_eq(x->elem[1]->str, x->elem[1]->len, c->a.aid_hash, strlen(c->a.aid_hash)))
+		return req_fail(r, 400, "invalid_request", "no such activation, or it has expired");
+	if (strcmp(x->elem[0]->str, "verified") != 0)
+		return req_fail(r, 400, "invalid_request", "verify the SMS code first");
+	if (pass_passcode_policy(c->job->passcode, x->elem[2]->str, &eb) != 0)
+		return req_fail(r, 400, "weak_secret", arena_strdup(&r->arena, eb.msg));
+	c->job->params.t_cost = (uint32_t)r->gen->conf->argon2_t;
+	c->job->params.m_kib = (uint32_t)r->gen->conf->argon2_m_kib;
+	c->job->params.lanes = (uint32_t)r->gen->conf->argon2_lanes;
+	memcpy(c->job->pepper, r->gen->pepper, sizeof(c->job->pepper));
+	return workq_run(r, hash_job, c->job, complete_hashed);
+}
+
+static enum step complete_hashed(struct req *r)
+{
+	struct complete *c = r->ctx;
+	uint8_t seed[TOTP_SEED_BYTES], sealed[TOTP_SEED_BYTES + SEC_AEAD_OVERHEAD];
+	char *sealed_b64, now[24], aad[32], *entry;
+	const char *args[13];
+
+	if (c->job->rc != 0)
+		return req_fail(r, 500, "server_error", "could not protect the secrets");
+	if ((sealed_b64 = arena_alloc(&r->arena, sec_b64url_len(sizeof(sealed)) + 1)) == NULL ||
+	    (c->a.code = arena_secret(&r->arena, (TOTP_SEED_BYTES * 8 + 4) / 5 + 1)) == NULL)
+		return req_fail_oom(r);
+	snprintf(aad, sizeof(aad), "totp:%s", c->a.claim.id);
+	if (sec_random(seed, sizeof(seed)) != 0 ||
+	    sec_aead_seal(r->gen->data_key, aad, strlen(aad), seed, sizeof(seed), sealed) != 0) {
+		sec_wipe(seed, sizeof(seed));
+		return req_fail(r, 500, "server_error", NULL);
+	}
+	sec_base32_encode(seed, sizeof(seed), c->a.code); /* given to the app once */
+	sec_wipe(seed, sizeof(seed));
+	sec_b64url_encode(sealed, sizeof(sealed), sealed_b64);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	entry = arena_printf(&r->arena, "{\"level\":1,\"by\":\"citizen\",\"how\":\"activation\","
+	                                "\"at\":%s}", now);
+	if (entry == NULL)
+		return req_fail_oom(r);
+	args[0] = c->a.k_act;
+	args[1] = c->a.k_acct;
+	args[2] = c->k_levels;
+	args[3] = c->a.aid_hash;
+	args[4] = c->job->pwd_hash;
+	args[5] = c->job->pin_hash;
+	args[6] = sealed_b64;
+	args[7] = c->device_id;
+	args[8] = c->device_jwk;
+	args[9] = c->device_name;
+	args[10] = c->selfie;
+	args[11] = arena_strdup(&r->arena, now);
+	args[12] = entry;
+	if (args[11] == NULL)
+		return req_fail_oom(r);
+	return store_eval(r, complete_done, LUA_ACT_COMPLETE, 3, 13, args, NULL);
+}
+
+static enum step complete_done(struct req *r)
+{
+	struct complete *c = r->ctx;
+	const struct sreply *x = r->reply;
+
+	if (x == NULL || (x->type != SR_STATUS && x->type != SR_STRING))
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (strcmp(x->str, "exists") == 0)
+		return req_fail(r, 409, "account_exists", "this citizen already has an eID account");
+	if (strcmp(x->str, "not_verified") == 0)
+		return req_fail(r, 400, "invalid_request", "verify the SMS code first");
+	if (strcmp(x->str, "ok") != 0)
+		return req_fail(r, 400, "invalid_request", "no such activation, or it has expired");
+	req_log(LOG_INFO, r, "account_activated", "id", c->a.masked, "level", "1", "device",
+	        c->device_id, NULL);
+	return reply_json(r, 201,
+	                  json_pack("{s:s, s:i, s:s, s:{s:s, s:s, s:i, s:i}}", "status", "active",
+	                            "level", 1, "device_id", c->device_id, "totp", "secret",
+	                            c->a.code, "algorithm", "SHA1", "digits", 6, "period", 30));
 }

@@ -12,5 +12,6 @@
 
 enum step ep_app_activation_start(struct req *r);
 enum step ep_app_activation_verify(struct req *r);
+enum step ep_app_activation_complete(struct req *r);
 
 #endif

@@ -22,6 +22,8 @@ static const struct route routes[] = {
 	{ "GET", "/metrics", ep_discovery_metrics, R_METRICS, 0 },
 	{ "POST", "/app/v1/activation/start", ep_app_activation_start, R_JSON | R_STORE, 4096 },
 	{ "POST", "/app/v1/activation/verify", ep_app_activation_verify, R_JSON | R_STORE, 4096 },
+	{ "POST", "/app/v1/activation/complete", ep_app_activation_complete, R_JSON | R_STORE,
+	  8192 },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

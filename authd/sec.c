@@ -187,3 +187,24 @@ int sec_aead_open(const uint8_t key[32], const void *aad, size_t aadlen, const u
 		sec_wipe(out, n - SEC_AEAD_OVERHEAD);
 	return ok ? 0 : E_CRYPTO;
 }
+
+void sec_base32_encode(const void *in, size_t n, char *out)
+{
+	static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	const uint8_t *p = in;
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		acc = acc << 8 | p[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			out[o++] = A[(acc >> bits) & 31];
+		}
+	}
+	if (bits > 0)
+		out[o++] = A[(acc << (5 - bits)) & 31];
+	out[o] = '\0';
+}

@@ -30,6 +30,10 @@ int sec_ct_eq(const void *a, size_t alen, const void *b, size_t blen);
 
 void sec_wipe(void *p, size_t n);
 
+/* RFC 4648 base32 without padding (what authenticator apps take as a TOTP secret). out has
+ * room for (n * 8 + 4) / 5 + 1 bytes. */
+void sec_base32_encode(const void *in, size_t n, char *out);
+
 /* HMAC-SHA256 over the concatenation of two byte strings (b may be NULL/0). */
 void sec_hmac256(const uint8_t *key, size_t keylen, const void *a, size_t alen, const void *b,
                  size_t blen, uint8_t out[SEC_SHA256_LEN]);

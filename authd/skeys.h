@@ -6,6 +6,7 @@
  *   eid:{ID}:reg        hash    population-registry record (name, dob, sex, residence, phone, doc)
  *   eid:{ID}:acct       hash    the citizen's account (status, level, ...)
  *   eid:{ID}:act        hash    a pending activation (expires with its SMS code)
+ *   eid:{ID}:levels     list    level history: JSON {level, by, how, at}, oldest first
  *   eid:{ID}:rl:act     string  activation mismatches for this ID number (fixed window)
  *   eid:rl:ip:<ip>:act  string  activation mismatches from one client address (own slot)
  *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
@@ -33,6 +34,11 @@ static inline int sk_acct(char out[SK_MAX], const char *id)
 static inline int sk_act(char out[SK_MAX], const char *id)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:act", id);
+}
+
+static inline int sk_levels(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:levels", id);
 }
 
 static inline int sk_rl_act_id(char out[SK_MAX], const char *id)

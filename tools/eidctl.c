@@ -18,6 +18,7 @@
 #include "accounts.h"
 #include "conf.h"
 #include "skeys.h"
+#include "tool.h"
 
 #define MAX_LINE 2048
 #define MAX_ROWS 20000000      /* bound on the input loop */
@@ -26,41 +27,6 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: eidctl [-c config/authd.json] import-population FILE.csv\n");
-}
-
-static redisContext *connect_redis(const struct conf *c)
-{
-	struct timeval tv = { c->redis_connect_timeout_ms / 1000,
-		              (c->redis_connect_timeout_ms % 1000) * 1000 };
-	redisContext *rc = c->redis_socket != NULL
-	                           ? redisConnectUnixWithTimeout(c->redis_socket, tv)
-	                           : redisConnectWithTimeout(c->redis_host, (int)c->redis_port, tv);
-	redisReply *rr = NULL;
-
-	if (rc == NULL || rc->err) {
-		fprintf(stderr, "eidctl: redis: %s\n", rc ? rc->errstr : "out of memory");
-		goto fail;
-	}
-	if (c->redis_password != NULL &&
-	    ((rr = redisCommand(rc, "AUTH %s", c->redis_password)) == NULL ||
-	     rr->type == REDIS_REPLY_ERROR)) {
-		fprintf(stderr, "eidctl: redis: AUTH failed\n");
-		goto fail;
-	}
-	freeReplyObject(rr);
-	rr = NULL;
-	if (c->redis_db != 0 && ((rr = redisCommand(rc, "SELECT %d", (int)c->redis_db)) == NULL ||
-	                         rr->type == REDIS_REPLY_ERROR)) {
-		fprintf(stderr, "eidctl: redis: SELECT failed\n");
-		goto fail;
-	}
-	freeReplyObject(rr);
-	return rc;
-fail:
-	freeReplyObject(rr);
-	if (rc != NULL)
-		redisFree(rc);
-	return NULL;
 }
 
 static void queue_row(redisContext *rc, const struct acct_reg *r)
@@ -113,7 +79,7 @@ static int import_population(const struct conf *c, const char *path)
 		perror(path);
 		return 1;
 	}
-	if ((rc = connect_redis(c)) == NULL) {
+	if ((rc = tool_redis(c, "eidctl")) == NULL) {
 		fclose(f);
 		return 1;
 	}

@@ -158,3 +158,130 @@ suite_app_bad_input() {
 	check "Redis down: 503 temporarily_unavailable" bash -c \
 		'[ "${0%% *}" = 503 ] && jqe ".error == \"temporarily_unavailable\"" <<<"${0#* }"' "$out"
 }
+
+APP() { "$(dirname "$AUTHD")/eid-app" --url "$(url '')" -c "$E2E_DIR/authd.json" "$@"; }
+export -f APP post sms_code
+export AUTHD E2E_DIR
+ACT_ARGS=(--id 001085012345 --phone 0912345678 --name "Nguyễn Văn An" --dob 1985-03-14 --passcode 468213)
+
+suite_activation_complete() {
+	activation_env || { nok "authd starts"; return; }
+	local out rc
+	out=$(APP --state "$E2E_DIR/app" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' 2>&1); rc=$?
+	check "eid-app activate: the real flow ends with an active level-1 account" \
+		bash -c '[ "$0" = 0 ] && grep -q "^activated: level 1, device " <<<"$1"' "$rc" "$out"
+	check "eid-app keeps its device key and secrets in files only it can read (0600)" bash -c \
+		'[ "$(stat -c %a "$0/device.pem")" = 600 ] && [ "$(stat -c %a "$0/state.json")" = 600 ] &&
+		 openssl pkey -in "$0/device.pem" -noout -text 2>/dev/null | grep -q "prime256v1\|P-256"' "$E2E_DIR/app"
+	local acct; acct=$(redis-cli -p "$REDIS_PORT" --raw hgetall "eid:{001085012345}:acct")
+	check "account: status active, level 1, bound to the app's device (id = JWK thumbprint)" bash -c \
+		'grep -qx active <<<"$0" && [ "$(redis-cli -p "$1" hget "eid:{001085012345}:acct" device_id)" = "$(jq -r .device_id "$2/state.json")" ]' "$acct" "$REDIS_PORT" "$E2E_DIR/app"
+	check "account: password and passcode stored as Argon2id (OWASP minimum), never in clear" bash -c \
+		'[ "$(grep -cF -- "\$argon2id\$v=19\$m=19456,t=2,p=1\$" <<<"$0")" = 2 ] && ! grep -qx "Matkhau#2026\|468213" <<<"$0"' "$acct"
+	check "account: the TOTP seed is stored encrypted, and decrypts (AES-GCM, data key) to the app's secret; eid-app otp is RFC 6238" \
+		node "$HERE/totp_check.mjs" "$E2E_DIR/keys" 001085012345 \
+		"$(redis-cli -p "$REDIS_PORT" hget "eid:{001085012345}:acct" totp)" \
+		"$(jq -r .totp.secret "$E2E_DIR/app/state.json")" "$(APP --state "$E2E_DIR/app" otp)"
+	check "account: the level history records how level 1 was reached" bash -c \
+		'redis-cli -p "$0" lrange "eid:{001085012345}:levels" 0 -1 | jqe ".level == 1 and .by == \"citizen\" and .how == \"activation\""' "$REDIS_PORT"
+	check "account: the pending activation is gone" \
+		test "$(redis-cli -p "$REDIS_PORT" exists "eid:{001085012345}:act")" = 0
+	out=$(APP --state "$E2E_DIR/app2" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' 2>&1); rc=$?
+	check "activating an activated citizen again is refused (409, says what to do)" bash -c \
+		'[ "$0" = 1 ] && grep -q "409 account_exists" <<<"$1" && grep -q "recovery or a new device" <<<"$1"' "$rc" "$out"
+	check "eid-app status shows the masked ID number and the device" bash -c \
+		'APP --state "$0" status | grep -q "^citizen   001085\*\*\*\*\*\*$"' "$E2E_DIR/app"
+}
+
+# Starts an activation and verifies its code; prints the activation id.
+verified_activation() {
+	local id=$1 phone=$2 name=$3 dob=$4 out aid code
+	out=$(post /app/v1/activation/start "{\"id_number\":\"$id\",\"phone\":\"$phone\",\"full_name\":\"$name\",\"date_of_birth\":\"$dob\"}")
+	aid=$(jq -r .activation_id <<<"${out#* }")
+	code=$(sms_code "+84${phone#0}")
+	post /app/v1/activation/verify "{\"id_number\":\"$id\",\"activation_id\":\"$aid\",\"code\":\"$code\"}" >/dev/null
+	echo "$aid"
+}
+
+JWK='{"kty":"EC","crv":"P-256","x":"XrOwVyrB39714ufbIHMEJqEKBTA1K8lg4v8lN0H0Xw0","y":"RcIjJWdNxBx9BwKxWW_kFZk_XGgndTAODwOQpoyFGko"}'
+SELFIE=ebc23a22ba78ac989a8483edfe5d23a33cc9f2fb230ab46831262a6f58c811a1
+
+complete_body() { # aid password passcode [jwk]
+	jq -nc --arg aid "$1" --arg pw "$2" --arg pc "$3" --argjson jwk "${4:-$JWK}" --arg s "$SELFIE" \
+		'{id_number: "001085012345", activation_id: $aid, device_key: $jwk, device_name: "test",
+		  selfie_hash: $s, password: $pw, passcode: $pc}'
+}
+
+suite_activation_refusals() {
+	activation_env || { nok "authd starts"; return; }
+	local aid out
+	out=$(post /app/v1/activation/start "$DEMO"); aid=$(jq -r .activation_id <<<"${out#* }")
+	out=$(post /app/v1/activation/complete "$(complete_body "$aid" 'Matkhau#2026' 468213)")
+	check "complete before the SMS code is verified is refused" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error_description == \"verify the SMS code first\"" <<<"${0#* }"' "$out"
+	aid=$(verified_activation 001085012345 0912345678 "Nguyễn Văn An" 1985-03-14)
+	for pw in 'Sh#1a' 'matkhau#2026' 'MATKHAU#2026' 'Matkhau#abcd' 'Matkhau12026' 'Mậtkhẩu#2026' 'Matkhau#2026-too-long!'; do
+		out=$(post /app/v1/activation/complete "$(complete_body "$aid" "$pw" 468213)")
+		check "weak password refused: $pw" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"weak_secret\"" <<<"${0#* }"' "$out"
+	done
+	for pc in 000000 123456 654321 121212 140385 850314 12345 abcdef; do
+		out=$(post /app/v1/activation/complete "$(complete_body "$aid" 'Matkhau#2026' "$pc")")
+		check "trivial passcode refused: $pc" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"weak_secret\"" <<<"${0#* }"' "$out"
+	done
+	out=$(post /app/v1/activation/complete "$(complete_body "$aid" 'Matkhau#2026' 468213 "$(jq -c '.d = "AAAA"' <<<"$JWK")")")
+	check "a device key with a private member is refused" bash -c '[ "${0%% *}" = 400 ] && grep -q "device_key" <<<"$0"' "$out"
+	out=$(post /app/v1/activation/complete "$(complete_body "$aid" 'Matkhau#2026' 468213 '{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}')")
+	check "a device key that is not a P-256 point is refused" test "${out%% *}" = 400
+	out=$(post /app/v1/activation/complete "$(complete_body "$aid" 'Matkhau#2026' 468213 '"not a jwk"')")
+	check "a device key that is not a JWK object is refused" test "${out%% *}" = 400
+	out=$(post /app/v1/activation/complete "$(complete_body "wrong-activation-id" 'Matkhau#2026' 468213)")
+	check "complete with another activation id is refused" test "${out%% *}" = 400
+	check "after every refusal: no account, the verified activation still pending" bash -c \
+		'[ "$(redis-cli -p "$0" exists "eid:{001085012345}:acct")" = 0 ] && [ "$(redis-cli -p "$0" hget "eid:{001085012345}:act" state)" = verified ]' "$REDIS_PORT"
+	out=$(post /app/v1/activation/complete "$(complete_body "$aid" 'Matkhau#2026' 468213)")
+	check "then the right request activates (201)" test "${out%% *}" = 201
+	out=$(post /app/v1/activation/complete "$(complete_body "$aid" 'Matkhau#2026' 468213)")
+	check "replaying the completed activation is refused" test "${out%% *}" = 400
+}
+
+# SIGKILL during activation: every citizen ends with no account or a whole one.
+WHOLE_ACCOUNT=created,device_bound,device_id,device_key,device_name,level,pin,pin_fails,pwd,pwd_fails,selfie,status,totp
+suite_activation_sigkill() {
+	activation_env '.workers = 2' || { nok "authd starts"; return; }
+	local ids=() line n=0
+	while IFS=, read -r id name dob sex res phone doc; do
+		[ "$id" = id_number ] && continue
+		n=$((n + 1)); [ $n -gt 12 ] && break
+		aid=$(verified_activation "$id" "$phone" "$name" "$dob")
+		ids+=("$id")
+		echo "$id $aid" >> "$E2E_DIR/pending"
+	done < <(sed -n '2,40p' "$REPO/config/population-demo.csv" | sed 's/"[^"]*"/RES/')
+	# fire all completions at once, and kill authd (master and workers) while they hash
+	local cpids=()
+	while read -r id aid; do
+		jq -nc --arg id "$id" --arg aid "$aid" --argjson jwk "$JWK" --arg s "$SELFIE" \
+			'{id_number: $id, activation_id: $aid, device_key: $jwk, device_name: "t",
+			  selfie_hash: $s, password: "Matkhau#2026", passcode: "468213"}' > "$E2E_DIR/body.$id"
+		curl -sS -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @"$E2E_DIR/body.$id" \
+			"$(url /app/v1/activation/complete)" 2>/dev/null &
+		cpids+=($!)
+	done < "$E2E_DIR/pending"
+	sleep 0.04
+	local workers; workers=$(pgrep -P "$AUTHD_PID")
+	kill -9 "$AUTHD_PID" $workers 2>/dev/null
+	wait "${cpids[@]}" 2>/dev/null
+	local whole=0 none=0 partial=0
+	for id in "${ids[@]}"; do
+		local fields lv act
+		# a whole account has every one of these fields, and nothing else
+		fields=$(redis-cli -p "$REDIS_PORT" --raw hkeys "eid:{$id}:acct" | sort | paste -sd, -)
+		lv=$(redis-cli -p "$REDIS_PORT" llen "eid:{$id}:levels")
+		act=$(redis-cli -p "$REDIS_PORT" exists "eid:{$id}:act")
+		if [ -z "$fields" ] && [ "$lv" = 0 ] && [ "$act" = 1 ]; then none=$((none + 1))
+		elif [ "$fields" = "$WHOLE_ACCOUNT" ] && [ "$lv" = 1 ] && [ "$act" = 0 ]; then whole=$((whole + 1))
+		else partial=$((partial + 1)); echo "        partial: $id fields=$fields levels=$lv act=$act"; fi
+	done
+	echo "        (after SIGKILL: $whole whole accounts, $none none, $partial partial)"
+	check "SIGKILL during activation: no partial account (${#ids[@]} citizens)" test "$partial" = 0
+	check "SIGKILL landed mid-way (some activations had not committed)" test "$none" -gt 0
+}

@@ -1,0 +1,394 @@
+/*
+ * eid-app — the citizen's eID app, on the command line.
+ *
+ *   eid-app [--url URL] [--state DIR] [-c authd.json --dev-sms] activate \
+ *           --id ID --phone PHONE --name NAME --dob YYYY-MM-DD --password PW --passcode PIN
+ *           [--device-name NAME] [--code CODE]
+ *   eid-app [--state DIR] otp        the current one-time code (TOTP, RFC 6238)
+ *   eid-app [--state DIR] status     what this app is bound to
+ *
+ * The state directory (default ./var/eid-app) holds device.pem (the device's P-256 key, 0600)
+ * and state.json (ID number, device id, TOTP seed; 0600). --dev-sms reads the SMS code from the
+ * development outbox in the Redis that authd.json names; otherwise --code, or it asks on stdin.
+ * Exit status: 0 done, 1 refused or failed (the reason is printed), 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <liboath/oath.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "conf.h"
+#include "sec.h"
+#include "skeys.h"
+#include "tool.h"
+
+struct opts {
+	const char *url, *state, *conf, *id, *phone, *name, *dob, *password, *passcode;
+	const char *device_name, *code;
+	int dev_sms;
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+	        "usage: eid-app [--url URL] [--state DIR] [-c authd.json --dev-sms] activate --id ID "
+	        "--phone PHONE --name NAME --dob YYYY-MM-DD --password PW --passcode PIN "
+	        "[--device-name NAME] [--code CODE]\n"
+	        "       eid-app [--state DIR] otp | status\n");
+}
+
+/* Prints the server's reason for a refusal and returns 1. */
+static int refused(const char *what, int status, json_t *j)
+{
+	const char *e = json_string_value(json_object_get(j, "error"));
+	const char *d = json_string_value(json_object_get(j, "error_description"));
+
+	if (status == 0)
+		fprintf(stderr, "eid-app: %s: the server could not be reached\n", what);
+	else
+		fprintf(stderr, "eid-app: %s refused (%d %s): %s\n", what, status, e ? e : "error",
+		        d ? d : "no reason given");
+	json_decref(j);
+	return 1;
+}
+
+static char *endpoint(const struct opts *o, const char *path)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s%s", o->url, path);
+	return buf;
+}
+
+static int write_file(const char *dir, const char *name, const char *data, size_t n)
+{
+	char path[1024];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, data, n) != (ssize_t)n || fsync(fd) != 0) {
+		fprintf(stderr, "eid-app: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static json_t *load_state(const char *dir)
+{
+	char path[1024];
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	if ((j = json_load_file(path, 0, NULL)) == NULL)
+		fprintf(stderr, "eid-app: no app state in %s (run eid-app activate first)\n", dir);
+	return j;
+}
+
+/* The newest SMS stream id before we ask for a code, so we read only what comes after. */
+static char *outbox_last(redisContext *rc)
+{
+	redisReply *rr = redisCommand(rc, "XREVRANGE %s + - COUNT 1", SK_SMS_OUTBOX);
+	char *id = strdup("0-0");
+
+	if (rr != NULL && rr->type == REDIS_REPLY_ARRAY && rr->elements == 1) {
+		free(id);
+		id = strdup(rr->element[0]->element[0]->str);
+	}
+	freeReplyObject(rr);
+	return id;
+}
+
+/* Waits (50 x 100 ms) for an SMS to `phone` after stream id `after`; copies its 6-digit code. */
+static int outbox_code(redisContext *rc, const char *after, const char *phone, char code[7])
+{
+	for (int tries = 0; tries < 50; tries++) {
+		redisReply *rr = redisCommand(rc, "XRANGE %s (%s + COUNT 100", SK_SMS_OUTBOX, after);
+
+		for (size_t i = 0; rr != NULL && rr->type == REDIS_REPLY_ARRAY && i < rr->elements; i++) {
+			redisReply *f = rr->element[i]->element[1];
+			const char *p = NULL, *t = NULL;
+
+			for (size_t k = 0; k + 1 < f->elements; k += 2) {
+				if (strcmp(f->element[k]->str, "phone") == 0)
+					p = f->element[k + 1]->str;
+				else if (strcmp(f->element[k]->str, "text") == 0)
+					t = f->element[k + 1]->str;
+			}
+			for (; p != NULL && t != NULL && strcmp(p, phone) == 0 && *t != '\0'; t++) {
+				if (strspn(t, "0123456789") == 6) {
+					memcpy(code, t, 6);
+					code[6] = '\0';
+					freeReplyObject(rr);
+					return 0;
+				}
+			}
+		}
+		freeReplyObject(rr);
+		usleep(100000);
+	}
+	return -1;
+}
+
+/* The device key: a new P-256 key; its public JWK for the server. */
+static json_t *device_key(EVP_PKEY **out)
+{
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	BIGNUM *x = NULL, *y = NULL;
+	unsigned char bx[32], by[32];
+	char sx[64], sy[64];
+	json_t *jwk = NULL;
+
+	if (pk != NULL && EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 &&
+	    BN_bn2binpad(x, bx, 32) == 32 && BN_bn2binpad(y, by, 32) == 32) {
+		sec_b64url_encode(bx, 32, sx);
+		sec_b64url_encode(by, 32, sy);
+		jwk = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-256", "x", sx, "y", sy);
+	}
+	BN_free(x);
+	BN_free(y);
+	if (jwk == NULL) {
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	*out = pk;
+	return jwk;
+}
+
+static int activate(const struct opts *o)
+{
+	char phone[ACCT_PHONE_MAX + 1], code[16], selfie[65];
+	uint8_t h[SEC_SHA256_LEN];
+	redisContext *rc = NULL;
+	char *after = NULL;
+	json_t *ans = NULL, *body, *jwk, *st;
+	EVP_PKEY *pk = NULL;
+	const char *aid;
+	int status, ret = 1;
+
+	if (!o->id || !o->phone || !o->name || !o->dob || !o->password || !o->passcode) {
+		usage();
+		return 2;
+	}
+	if (acct_phone_normalize(o->phone, phone) != 0) {
+		fprintf(stderr, "eid-app: %s is not a Vietnamese mobile number\n", o->phone);
+		return 1;
+	}
+	if (o->dev_sms) {
+		struct errbuf eb = { 0 };
+		struct conf *c = NULL;
+
+		if (conf_load(o->conf, &c, &eb) != 0) {
+			fprintf(stderr, "eid-app: %s\n", eb.msg);
+			return 1;
+		}
+		rc = tool_redis(c, "eid-app");
+		conf_free(c);
+		if (rc == NULL)
+			return 1;
+		after = outbox_last(rc);
+	}
+	/* 1. start: the details must match the population registry */
+	body = json_pack("{s:s, s:s, s:s, s:s}", "id_number", o->id, "phone", o->phone,
+	                 "full_name", o->name, "date_of_birth", o->dob);
+	status = tool_http_json("POST", endpoint(o, "/app/v1/activation/start"), body, NULL, 10,
+	                        &ans);
+	json_decref(body);
+	if (status != 200) {
+		ret = refused("activation", status, ans);
+		goto out;
+	}
+	aid = json_string_value(json_object_get(ans, "activation_id"));
+	printf("an SMS code was sent to %s\n", json_string_value(json_object_get(ans, "phone")));
+	/* 2. the SMS code */
+	if (o->code != NULL) {
+		snprintf(code, sizeof(code), "%s", o->code);
+	} else if (rc != NULL) {
+		if (outbox_code(rc, after, phone, code) != 0) {
+			fprintf(stderr, "eid-app: no SMS code arrived in the dev outbox\n");
+			goto out;
+		}
+	} else {
+		printf("SMS code: ");
+		fflush(stdout);
+		if (fgets(code, sizeof(code), stdin) == NULL)
+			goto out;
+		code[strcspn(code, "\r\n")] = '\0';
+	}
+	body = json_pack("{s:s, s:s, s:s}", "id_number", o->id, "activation_id", aid, "code", code);
+	{
+		json_t *v = NULL;
+
+		status = tool_http_json("POST", endpoint(o, "/app/v1/activation/verify"), body, NULL,
+		                        10, &v);
+		json_decref(body);
+		if (status != 200) {
+			ret = refused("SMS code", status, v);
+			goto out;
+		}
+		json_decref(v);
+	}
+	/* 3. complete: device key, secrets, selfie attestation */
+	if ((jwk = device_key(&pk)) == NULL) {
+		fprintf(stderr, "eid-app: cannot make a device key\n");
+		goto out;
+	}
+	{
+		char seed[64];
+
+		snprintf(seed, sizeof(seed), "selfie:%s:%ld", o->id, (long)time(NULL));
+		sec_sha256(seed, strlen(seed), h);
+		for (int i = 0; i < 32; i++)
+			snprintf(selfie + 2 * i, 3, "%02x", h[i]);
+	}
+	body = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id_number", o->id, "activation_id",
+	                 aid, "device_key", jwk, "device_name",
+	                 o->device_name ? o->device_name : "eid-app", "selfie_hash", selfie,
+	                 "password", o->password, "passcode", o->passcode);
+	{
+		json_t *done = NULL;
+		BIO *b = BIO_new(BIO_s_mem());
+		char *pem = NULL, *s;
+		long n;
+
+		status = tool_http_json("POST", endpoint(o, "/app/v1/activation/complete"), body, NULL,
+		                        20, &done);
+		json_decref(body);
+		if (status != 201) {
+			BIO_free(b);
+			ret = refused("activation", status, done);
+			goto out;
+		}
+		mkdir(o->state, 0700);
+		st = json_pack("{s:s, s:s, s:s, s:O, s:i}", "url", o->url, "id_number", o->id,
+		               "device_id", json_string_value(json_object_get(done, "device_id")),
+		               "totp", json_object_get(done, "totp"), "level",
+		               (int)json_integer_value(json_object_get(done, "level")));
+		s = json_dumps(st, JSON_INDENT(2));
+		if (b == NULL || PEM_write_bio_PrivateKey(b, pk, NULL, NULL, 0, NULL, NULL) != 1 ||
+		    (n = BIO_get_mem_data(b, &pem)) <= 0 ||
+		    write_file(o->state, "device.pem", pem, (size_t)n) != 0 || s == NULL ||
+		    write_file(o->state, "state.json", s, strlen(s)) != 0) {
+			fprintf(stderr, "eid-app: activated, but the app state could not be saved\n");
+		} else {
+			printf("activated: level %d, device %s (state in %s)\n",
+			       (int)json_integer_value(json_object_get(done, "level")),
+			       json_string_value(json_object_get(done, "device_id")), o->state);
+			ret = 0;
+		}
+		free(s);
+		json_decref(st);
+		json_decref(done);
+		BIO_free(b);
+	}
+out:
+	json_decref(ans);
+	EVP_PKEY_free(pk);
+	free(after);
+	if (rc != NULL)
+		redisFree(rc);
+	return ret;
+}
+
+static int otp(const struct opts *o)
+{
+	json_t *st = load_state(o->state);
+	const char *secret = json_string_value(json_object_get(json_object_get(st, "totp"), "secret"));
+	char *raw = NULL, out[7];
+	size_t rawlen = 0;
+	int ret = 1;
+
+	if (secret == NULL)
+		goto out;
+	if (oath_init() != OATH_OK || oath_base32_decode(secret, strlen(secret), &raw, &rawlen) != OATH_OK ||
+	    oath_totp_generate(raw, rawlen, time(NULL), 30, 0, 6, out) != OATH_OK) {
+		fprintf(stderr, "eid-app: cannot compute the code\n");
+		goto out;
+	}
+	printf("%s\n", out);
+	ret = 0;
+out:
+	if (raw != NULL) {
+		sec_wipe(raw, rawlen);
+		free(raw);
+	}
+	json_decref(st);
+	oath_done();
+	return ret;
+}
+
+static int status_cmd(const struct opts *o)
+{
+	json_t *st = load_state(o->state);
+	char masked[ACCT_ID_LEN + 1];
+	const char *id;
+
+	if (st == NULL)
+		return 1;
+	id = json_string_value(json_object_get(st, "id_number"));
+	acct_id_mask(id ? id : "", masked);
+	printf("citizen   %s\nlevel     %d\ndevice    %s\nserver    %s\n", masked,
+	       (int)json_integer_value(json_object_get(st, "level")),
+	       json_string_value(json_object_get(st, "device_id")),
+	       json_string_value(json_object_get(st, "url")));
+	json_decref(st);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "url", required_argument, NULL, 'u' },      { "state", required_argument, NULL, 's' },
+		{ "dev-sms", no_argument, NULL, 'D' },         { "id", required_argument, NULL, 'i' },
+		{ "phone", required_argument, NULL, 'p' },    { "name", required_argument, NULL, 'n' },
+		{ "dob", required_argument, NULL, 'b' },      { "password", required_argument, NULL, 'w' },
+		{ "passcode", required_argument, NULL, 'P' }, { "device-name", required_argument, NULL, 'd' },
+		{ "code", required_argument, NULL, 'k' },     { NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .url = "http://127.0.0.1:8080", .state = "var/eid-app",
+		          .conf = "config/authd.json" };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'u': o.url = optarg; break;
+		case 's': o.state = optarg; break;
+		case 'c': o.conf = optarg; break;
+		case 'D': o.dev_sms = 1; break;
+		case 'i': o.id = optarg; break;
+		case 'p': o.phone = optarg; break;
+		case 'n': o.name = optarg; break;
+		case 'b': o.dob = optarg; break;
+		case 'w': o.password = optarg; break;
+		case 'P': o.passcode = optarg; break;
+		case 'd': o.device_name = optarg; break;
+		case 'k': o.code = optarg; break;
+		default: usage(); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage();
+		return 2;
+	}
+	if (strcmp(argv[optind], "activate") == 0)
+		return activate(&o);
+	if (strcmp(argv[optind], "otp") == 0)
+		return otp(&o);
+	if (strcmp(argv[optind], "status") == 0)
+		return status_cmd(&o);
+	usage();
+	return 2;
+}
