@@ -50,13 +50,30 @@ for _ in $(seq 50); do
 done
 curl -fsS http://127.0.0.1:8080/readyz >/dev/null || { echo "authd did not become ready: see var/authd.log"; tail -5 var/authd.log; exit 1; }
 
+# The demo citizen activates through the real app flow (once: the account survives in Redis's
+# AOF and the app's state in var/eid-app).
+EIDAPP=$B/eid-app
+if [ ! -f var/eid-app/state.json ]; then
+	"$EIDAPP" --state var/eid-app -c config/authd.json --dev-sms activate \
+		--id 001085012345 --phone 0912345678 --name "Nguyễn Văn An" --dob 1985-03-14 \
+		--password 'Matkhau#2026' --passcode 468213 --device-name "demo phone" ||
+		echo "(demo activation did not run: see above)"
+fi
+
 cat <<TXT
 
 authd is running.
   redis-server  unix socket $RUN/redis.sock (AOF in var/redis/)
   authd         http://127.0.0.1:8080   (log: var/authd.log)
   registry      300 synthetic citizens from config/population-demo.csv
-                (demo citizen: 001085012345, Nguyễn Văn An, born 1985-03-14, phone 0912345678)
+  demo citizen  001085012345, Nguyễn Văn An, born 1985-03-14, phone 0912345678,
+                activated by eid-app (state in var/eid-app): password Matkhau#2026, passcode 468213
+
+  $EIDAPP --state var/eid-app otp       the citizen's current one-time code
+  $EIDAPP --state var/eid-app status    what the app is bound to
+  Activate another citizen from config/population-demo.csv:
+  $EIDAPP --state var/app2 --dev-sms activate --id ID --phone P --name N --dob D \\
+      --password PW --passcode PIN
 
   curl http://127.0.0.1:8080/.well-known/openid-configuration
   curl http://127.0.0.1:8080/jwks
