@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lim.h"
+#include "sec.h"
 
 /* Province codes of the 63 provinces and cities that register births (Circular 07/2016/TT-BCA). */
 static const short provinces[] = {
@@ -339,4 +340,51 @@ void acct_phone_mask(const char *phone, char out[ACCT_PHONE_MAX + 1])
 		snprintf(out + n - 4, 5, "%s", phone + n - 4);
 	else
 		out[n < ACCT_PHONE_MAX ? n : ACCT_PHONE_MAX] = '\0';
+}
+
+static void chal_mac(const uint8_t pepper[32], const char *id, const uint8_t body[24],
+                     uint8_t out[SEC_SHA256_LEN])
+{
+	uint8_t msg[9 + ACCT_ID_LEN + 24];
+
+	memcpy(msg, "app-login", 9);
+	memcpy(msg + 9, id, ACCT_ID_LEN);
+	memcpy(msg + 9 + ACCT_ID_LEN, body, 24);
+	sec_hmac256(pepper, 32, msg, sizeof(msg), NULL, 0, out);
+}
+
+int acct_challenge_make(const uint8_t pepper[32], const char *id, long long now,
+                        char out[ACCT_CHAL_LEN + 1])
+{
+	uint8_t raw[40], mac[SEC_SHA256_LEN];
+
+	if (!acct_id_syntax_ok(id))
+		return E_INVALID;
+	for (int i = 0; i < 8; i++)
+		raw[i] = (uint8_t)((unsigned long long)now >> (56 - 8 * i));
+	if (sec_random(raw + 8, 16) != 0)
+		return E_CRYPTO;
+	chal_mac(pepper, id, raw, mac);
+	memcpy(raw + 24, mac, 16);
+	sec_b64url_encode(raw, sizeof(raw), out);
+	return 0;
+}
+
+int acct_challenge_check(const uint8_t pepper[32], const char *id, const char *c, long long now,
+                         long long ttl)
+{
+	uint8_t raw[64], mac[SEC_SHA256_LEN];
+	unsigned long long t = 0;
+
+	if (!acct_id_syntax_ok(id) || strlen(c) != ACCT_CHAL_LEN ||
+	    sec_b64url_decode(c, ACCT_CHAL_LEN, raw) != 40)
+		return E_INVALID;
+	chal_mac(pepper, id, raw, mac);
+	if (!sec_ct_eq(mac, 16, raw + 24, 16))
+		return E_INVALID;
+	for (int i = 0; i < 8; i++)
+		t = t << 8 | raw[i];
+	if ((long long)t > now + 5 || now - (long long)t > ttl)
+		return E_INVALID;
+	return 0;
 }

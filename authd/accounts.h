@@ -11,6 +11,7 @@
 #define AUTHD_ACCOUNTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -81,6 +82,17 @@ enum acct_act_verdict {
 enum acct_act_verdict acct_activation_decide(const struct acct_claim *c,
                                              const struct acct_reg *reg, const char *status,
                                              long mismatches, long limit);
+
+/* App-login challenges, stateless: base64url(time(8) || random(16) || HMAC(pepper,
+ * "app-login" || id || time || random)[0..16]). Making one writes nothing, so unknown ID
+ * numbers cost and look the same as known ones; single use is enforced at login. */
+#define ACCT_CHAL_LEN 54 /* base64url of 40 bytes */
+int acct_challenge_make(const uint8_t pepper[32], const char *id, long long now,
+                        char out[ACCT_CHAL_LEN + 1]);
+/* 0 when `c` was made for `id` by this server and is not older than ttl seconds (nor from the
+ * future); E_INVALID otherwise. */
+int acct_challenge_check(const uint8_t pepper[32], const char *id, const char *c, long long now,
+                         long long ttl);
 
 /* "001085******": what logs and messages may show of an ID number. out has 13 bytes. */
 void acct_id_mask(const char *id, char out[ACCT_ID_LEN + 1]);

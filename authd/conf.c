@@ -65,6 +65,12 @@ static const struct conf_key conf_keys[] = {
 	{ "accounts.argon2.lanes", CK_INT, O(argon2_lanes), 1, 16, "1" },
 	{ "accounts.hash_threads", CK_INT, O(hash_threads), 1, 64, "2" },
 	{ "accounts.hash_queue", CK_INT, O(hash_queue), 1, 100000, "256" },
+	{ "accounts.app_challenge_ttl_s", CK_INT, O(challenge_ttl), 30, 600, "120" },
+	/* NIST SP 800-63B AAL2: re-authenticate after 30 minutes of inactivity */
+	{ "accounts.app_session_idle_s", CK_INT, O(app_session_idle), 60, 86400, "1800" },
+	{ "accounts.passcode_failures", CK_INT, O(pin_failures), 3, 10, "5" },
+	{ "accounts.lock_first_s", CK_INT, O(lock_first), 30, 86400, "300" },
+	{ "accounts.lock_max_s", CK_INT, O(lock_max), 60, 30LL * 86400, "86400" },
 	{ "accounts.activation_mismatches_per_ip_hour", CK_INT, O(act_per_ip_hour), 1, 100000,
 	  "30" },
 };

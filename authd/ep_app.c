@@ -1,7 +1,10 @@
 /* ep_app.c — see ep_app.h. */
 #include "ep_app.h"
 
+#include <event2/http.h>
 #include <jansson.h>
+#include <stdlib.h>
+#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +13,7 @@
 #include "conf.h"
 #include "gen.h"
 #include "http.h"
+#include "jws.h"
 #include "keys.h"
 #include "pass.h"
 #include "workq.h"
@@ -558,4 +562,276 @@ static enum step complete_done(struct req *r)
 	                  json_pack("{s:s, s:i, s:s, s:{s:s, s:s, s:i, s:i}}", "status", "active",
 	                            "level", 1, "device_id", c->device_id, "totp", "secret",
 	                            c->a.code, "algorithm", "SHA1", "digits", 6, "period", 30));
+}
+
+/* --- app login: challenge (stateless) → load → device signature → passcode on the pool →
+ *     commit (challenge single use, failures, lock, session) --- */
+
+#define SESSION_BYTES 32
+
+static enum step reply_challenge(struct req *r, const char *id)
+{
+	char c[ACCT_CHAL_LEN + 1];
+
+	if (acct_challenge_make(r->gen->pepper, id, (long long)time(NULL), c) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	return reply_json(r, 200, json_pack("{s:s, s:I}", "challenge", c, "expires_in",
+	                                     (json_int_t)r->gen->conf->challenge_ttl));
+}
+
+enum step ep_app_login_challenge(struct req *r)
+{
+	const char *id;
+
+	if (id_need(r, &id) != 0)
+		return STEP_DONE;
+	return reply_challenge(r, id);
+}
+
+struct login {
+	const char *id, *challenge, *signature;
+	char masked[ACCT_ID_LEN + 1];
+	char k_acct[SK_MAX], k_used[SK_MAX], k_sess[SK_MAX];
+	char device_id[KEYS_KID_SIZE];
+	char token[ACCT_ID_LEN + 2 + 48];
+	struct pin_job {
+		uint8_t pepper[32];
+		char *passcode;   /* arena_secret */
+		char hash[PASS_ENCODED_MAX];
+		int rc;
+	} job;
+};
+
+static void pin_job(void *p)
+{
+	struct pin_job *j = p;
+
+	j->rc = pass_verify(j->pepper, j->passcode, j->hash);
+	sec_wipe(j->pepper, sizeof(j->pepper));
+}
+
+static enum step login_loaded(struct req *r);
+static enum step login_verified(struct req *r);
+static enum step login_done(struct req *r);
+
+static void defer_wipe_passcode(void *p)
+{
+	wipe_json_string(p, "passcode");
+}
+
+enum step ep_app_login(struct req *r)
+{
+	struct login *l = req_ctx(r, sizeof(*l));
+	const char *pc, *keys[1];
+	char h[48];
+
+	if (l == NULL || arena_defer(&r->arena, defer_wipe_passcode, r->json) != 0)
+		return req_fail_oom(r);
+	if (id_need(r, &l->id) != 0 || http_json_need(r, "passcode", 16, &pc) != 0 ||
+	    http_json_need(r, "challenge", ACCT_CHAL_LEN, &l->challenge) != 0 ||
+	    http_json_need(r, "signature", LIM_JWS, &l->signature) != 0)
+		return STEP_DONE;
+	acct_id_mask(l->id, l->masked);
+	if (acct_challenge_check(r->gen->pepper, l->id, l->challenge, (long long)time(NULL),
+	                         r->gen->conf->challenge_ttl) != 0)
+		return req_fail(r, 400, "invalid_challenge", "the challenge is unknown or expired");
+	if ((l->job.passcode = arena_secret(&r->arena, strlen(pc) + 1)) == NULL)
+		return req_fail_oom(r);
+	memcpy(l->job.passcode, pc, strlen(pc) + 1);
+	sk_acct(l->k_acct, l->id);
+	b64_sha256(l->challenge, h);
+	sk_chal_used(l->k_used, l->id, h);
+	keys[0] = l->k_acct;
+	return store_eval(r, login_loaded, LUA_APP_LOGIN_LOAD, 1, 1, keys, NULL);
+}
+
+/* The login JWS: signed by the bound device key (alg pinned to ES256 by the key, never the
+ * header), payload binding this challenge, this citizen and this endpoint. */
+static int device_signed(struct req *r, struct login *l, const char *jwk_text)
+{
+	json_t *jwk = json_loads(jwk_text, 0, NULL), *payload = NULL;
+	struct errbuf eb = { 0 };
+	EVP_PKEY *pk = NULL;
+	enum key_alg alg;
+	char kid[KEYS_KID_SIZE], *aud;
+	int ok = 0;
+
+	aud = arena_printf(&r->arena, "%s/app/v1/login", r->gen->conf->issuer);
+	if (jwk != NULL && aud != NULL && keys_jwk_parse(jwk, "device_key", &pk, &alg, kid, &eb) == 0 &&
+	    alg == KEY_ES256 &&
+	    jws_verify(l->signature, strlen(l->signature), pk, KEY_ES256, l->device_id, NULL, &payload,
+	               &eb) == 0) {
+		const char *c = json_string_value(json_object_get(payload, "challenge"));
+		const char *i = json_string_value(json_object_get(payload, "id_number"));
+		const char *a = json_string_value(json_object_get(payload, "aud"));
+
+		ok = c != NULL && i != NULL && a != NULL && strcmp(c, l->challenge) == 0 &&
+		     strcmp(i, l->id) == 0 && strcmp(a, aud) == 0;
+	}
+	json_decref(payload);
+	json_decref(jwk);
+	EVP_PKEY_free(pk);
+	return ok;
+}
+
+static enum step login_loaded(struct req *r)
+{
+	struct login *l = r->ctx;
+	const struct sreply *x = r->reply;
+	long long until;
+
+	if (x == NULL || x->type != SR_ARRAY || x->n != 7)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	/* Unknown ID numbers and accounts not active end like a bad signature: the caller does not
+	 * hold this citizen's bound device, and learns nothing more. */
+	snprintf(l->device_id, sizeof(l->device_id), "%s", x->elem[3]->str);
+	if (strcmp(x->elem[0]->str, "active") != 0 || !device_signed(r, l, x->elem[2]->str)) {
+		req_log(LOG_WARN, r, "app_login_device_refused", "id", l->masked, NULL);
+		return req_fail(r, 401, "invalid_device",
+		                "this device is not the one bound to the account");
+	}
+	until = atoll(x->elem[5]->str);
+	if (until > (long long)time(NULL)) {
+		/* only the holder of the bound device learns that the account is locked */
+		req_log(LOG_WARN, r, "app_login_locked", "id", l->masked, NULL);
+		return reply_json(r, 423, json_pack("{s:s, s:s, s:I}", "error", "account_locked",
+		                                    "error_description",
+		                                    "too many wrong passcodes: try again later",
+		                                    "retry_after", (json_int_t)(until - time(NULL))));
+	}
+	if (x->elem[1]->len >= sizeof(l->job.hash))
+		return req_fail(r, 500, "server_error", NULL);
+	memcpy(l->job.hash, x->elem[1]->str, x->elem[1]->len + 1);
+	memcpy(l->job.pepper, r->gen->pepper, sizeof(l->job.pepper));
+	return workq_run(r, pin_job, &l->job, login_verified);
+}
+
+static enum step login_verified(struct req *r)
+{
+	struct login *l = r->ctx;
+	char now[24], ttl[24], max[24], first[24], lmax[24], idle[24], h[48], rnd[48];
+	const char *args[12];
+	char *sess;
+
+	if (l->job.rc != 0 && l->job.rc != E_CRYPTO)
+		return req_fail(r, 500, "server_error", NULL);
+	if (sec_random_token(rnd, SESSION_BYTES) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	snprintf(l->token, sizeof(l->token), "%s.%s", l->id, rnd);
+	b64_sha256(l->token, h);
+	sk_app_session(l->k_sess, l->id, h);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	snprintf(ttl, sizeof(ttl), "%lld", r->gen->conf->challenge_ttl + 10);
+	snprintf(max, sizeof(max), "%lld", r->gen->conf->pin_failures);
+	snprintf(first, sizeof(first), "%lld", r->gen->conf->lock_first);
+	snprintf(lmax, sizeof(lmax), "%lld", r->gen->conf->lock_max);
+	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->app_session_idle);
+	sess = arena_printf(&r->arena,
+	                    "{\"device_id\":\"%s\",\"amr\":[\"pin\",\"hwk\"],\"auth_time\":%s}",
+	                    l->device_id, now);
+	if (sess == NULL)
+		return req_fail_oom(r);
+	args[0] = l->k_acct;
+	args[1] = l->k_used;
+	args[2] = l->k_sess;
+	args[3] = l->job.rc == 0 ? "ok" : "bad";
+	args[4] = now;
+	args[5] = ttl;
+	args[6] = max;
+	args[7] = first;
+	args[8] = lmax;
+	args[9] = idle;
+	args[10] = l->device_id;
+	args[11] = sess;
+	return store_eval(r, login_done, LUA_APP_LOGIN_COMMIT, 3, 12, args, NULL);
+}
+
+static enum step login_done(struct req *r)
+{
+	struct login *l = r->ctx;
+	const struct sreply *x = r->reply;
+	const char *v;
+	char n[24];
+
+	if (x == NULL || x->type != SR_ARRAY || x->n < 1 || x->elem[0]->type != SR_STRING)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	v = x->elem[0]->str;
+	if (strcmp(v, "ok") == 0) {
+		req_log(LOG_INFO, r, "app_login", "id", l->masked, "device", l->device_id, NULL);
+		return reply_json(r, 200, json_pack("{s:s, s:s, s:I}", "session", l->token,
+		                                    "token_type", "Bearer", "expires_in",
+		                                    (json_int_t)r->gen->conf->app_session_idle));
+	}
+	if (strcmp(v, "replay") == 0)
+		return req_fail(r, 400, "invalid_challenge", "this challenge was already used");
+	if (strcmp(v, "gone") == 0)
+		return req_fail(r, 401, "invalid_device", "this device is not the one bound to the account");
+	snprintf(n, sizeof(n), "%lld", x->n == 2 ? x->elem[1]->integer : 0);
+	if (strcmp(v, "locked") == 0) {
+		req_log(LOG_WARN, r, "account_locked", "id", l->masked, "seconds", n, NULL);
+		return reply_json(r, 423, json_pack("{s:s, s:s, s:I}", "error", "account_locked",
+		                                    "error_description",
+		                                    "too many wrong passcodes: try again later",
+		                                    "retry_after", (json_int_t)atoll(n)));
+	}
+	req_log(LOG_WARN, r, "app_login_bad_passcode", "id", l->masked, "left", n, NULL);
+	return reply_json(r, 401, json_pack("{s:s, s:s, s:I}", "error", "invalid_passcode",
+	                                    "error_description", "the passcode is wrong",
+	                                    "attempts_left", (json_int_t)atoll(n)));
+}
+
+/* --- /app/v1/me: the app session as bearer --- */
+
+struct me {
+	char id[ACCT_ID_LEN + 1];
+	char k_sess[SK_MAX], k_acct[SK_MAX];
+};
+
+static enum step me_loaded(struct req *r)
+{
+	struct me *m = r->ctx;
+	const struct sreply *x = r->reply;
+	json_t *s;
+	char masked[ACCT_ID_LEN + 1];
+
+	if (x == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (x->type != SR_ARRAY || x->n != 3 || (s = json_loads(x->elem[0]->str, 0, NULL)) == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "WWW-Authenticate",
+		                  "Bearer error=\"invalid_token\"");
+		return req_fail(r, 401, "invalid_token", "no such app session, or it has ended");
+	}
+	acct_id_mask(m->id, masked);
+	json_object_set_new(s, "id_number", json_string(masked));
+	json_object_set_new(s, "level", json_integer(atoi(x->elem[1]->str)));
+	json_object_set_new(s, "status", json_string("active"));
+	return reply_json(r, 200, s);
+}
+
+enum step ep_app_me(struct req *r)
+{
+	struct me *m = req_ctx(r, sizeof(*m));
+	const char *auth = http_header(r, "Authorization"), *tok, *keys[3];
+	char h[48], idle[24];
+
+	if (m == NULL)
+		return req_fail_oom(r);
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || strlen(auth + 7) > 128 ||
+	    strlen(tok = auth + 7) < ACCT_ID_LEN + 2 || tok[ACCT_ID_LEN] != '.') {
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "WWW-Authenticate",
+		                  "Bearer");
+		return req_fail(r, 401, "invalid_token", "an app session is required");
+	}
+	memcpy(m->id, tok, ACCT_ID_LEN);
+	m->id[ACCT_ID_LEN] = '\0';
+	if (!acct_id_syntax_ok(m->id))
+		return req_fail(r, 401, "invalid_token", "an app session is required");
+	b64_sha256(tok, h);
+	sk_app_session(m->k_sess, m->id, h);
+	sk_acct(m->k_acct, m->id);
+	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->app_session_idle);
+	keys[0] = m->k_sess;
+	keys[1] = m->k_acct;
+	keys[2] = idle;
+	return store_eval(r, me_loaded, LUA_APP_SESSION, 2, 3, keys, NULL);
 }

@@ -24,6 +24,9 @@ static const struct route routes[] = {
 	{ "POST", "/app/v1/activation/verify", ep_app_activation_verify, R_JSON | R_STORE, 4096 },
 	{ "POST", "/app/v1/activation/complete", ep_app_activation_complete, R_JSON | R_STORE,
 	  8192 },
+	{ "POST", "/app/v1/login/challenge", ep_app_login_challenge, R_JSON, 1024 },
+	{ "POST", "/app/v1/login", ep_app_login, R_JSON | R_STORE, 8192 },
+	{ "GET", "/app/v1/me", ep_app_me, R_STORE, 0 },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -7,6 +7,8 @@
  *   eid:{ID}:acct       hash    the citizen's account (status, level, ...)
  *   eid:{ID}:act        hash    a pending activation (expires with its SMS code)
  *   eid:{ID}:levels     list    level history: JSON {level, by, how, at}, oldest first
+ *   eid:{ID}:as:<h>     string  an app session (h = SHA-256 of its token), sliding expiry
+ *   eid:{ID}:chal:<h>   string  a used app-login challenge (h = SHA-256), until it expires
  *   eid:{ID}:rl:act     string  activation mismatches for this ID number (fixed window)
  *   eid:rl:ip:<ip>:act  string  activation mismatches from one client address (own slot)
  *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
@@ -39,6 +41,16 @@ static inline int sk_act(char out[SK_MAX], const char *id)
 static inline int sk_levels(char out[SK_MAX], const char *id)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:levels", id);
+}
+
+static inline int sk_app_session(char out[SK_MAX], const char *id, const char *h)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:as:%s", id, h);
+}
+
+static inline int sk_chal_used(char out[SK_MAX], const char *id, const char *h)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:chal:%s", id, h);
 }
 
 static inline int sk_rl_act_id(char out[SK_MAX], const char *id)

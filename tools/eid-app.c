@@ -4,8 +4,10 @@
  *   eid-app [--url URL] [--state DIR] [-c authd.json --dev-sms] activate \
  *           --id ID --phone PHONE --name NAME --dob YYYY-MM-DD --password PW --passcode PIN
  *           [--device-name NAME] [--code CODE]
+ *   eid-app [--state DIR] login --passcode PIN   open an app session (passcode + device key)
  *   eid-app [--state DIR] otp        the current one-time code (TOTP, RFC 6238)
- *   eid-app [--state DIR] status     what this app is bound to
+ *   eid-app [--state DIR] status     what this app is bound to (and the server's view, when
+ *                                    a session is open)
  *
  * The state directory (default ./var/eid-app) holds device.pem (the device's P-256 key, 0600)
  * and state.json (ID number, device id, TOTP seed; 0600). --dev-sms reads the SMS code from the
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jwt.h>
 #include <liboath/oath.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -44,6 +47,7 @@ static void usage(void)
 	        "usage: eid-app [--url URL] [--state DIR] [-c authd.json --dev-sms] activate --id ID "
 	        "--phone PHONE --name NAME --dob YYYY-MM-DD --password PW --passcode PIN "
 	        "[--device-name NAME] [--code CODE]\n"
+	        "       eid-app [--state DIR] login --passcode PIN\n"
 	        "       eid-app [--state DIR] otp | status\n");
 }
 
@@ -303,6 +307,113 @@ out:
 	return ret;
 }
 
+static char *read_file(const char *dir, const char *name, size_t *len)
+{
+	char path[1024];
+	FILE *f;
+	char *buf;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	buf = calloc(1, 65536);
+	*len = buf ? fread(buf, 1, 65535, f) : 0;
+	fclose(f);
+	return buf;
+}
+
+/* The login proof: a JWS by the device key over the challenge, the citizen and the endpoint. */
+static char *sign_login(const char *state, const char *url, const char *id, const char *device_id,
+                        const char *challenge)
+{
+	size_t n = 0;
+	char *pem = read_file(state, "device.pem", &n), *out = NULL, aud[1100];
+	jwt_t *jwt = NULL;
+
+	snprintf(aud, sizeof(aud), "%s/app/v1/login", url);
+	if (pem != NULL && jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "challenge", challenge) == 0 &&
+	    jwt_add_grant(jwt, "id_number", id) == 0 && jwt_add_grant(jwt, "aud", aud) == 0 &&
+	    jwt_add_header(jwt, "kid", device_id) == 0 &&
+	    jwt_set_alg(jwt, JWT_ALG_ES256, (unsigned char *)pem, (int)n) == 0)
+		out = jwt_encode_str(jwt);
+	jwt_free(jwt);
+	if (pem != NULL) {
+		sec_wipe(pem, n);
+		free(pem);
+	}
+	return out;
+}
+
+static int save_state(const char *dir, json_t *st)
+{
+	char *s = json_dumps(st, JSON_INDENT(2));
+	int rc = s != NULL ? write_file(dir, "state.json", s, strlen(s)) : -1;
+
+	free(s);
+	return rc;
+}
+
+static int login(const struct opts *o)
+{
+	json_t *st = load_state(o->state), *body, *ans = NULL;
+	const char *id, *dev, *url;
+	char *sig = NULL;
+	int status, ret = 1;
+
+	if (st == NULL)
+		return 1;
+	if (o->passcode == NULL) {
+		usage();
+		json_decref(st);
+		return 2;
+	}
+	id = json_string_value(json_object_get(st, "id_number"));
+	dev = json_string_value(json_object_get(st, "device_id"));
+	url = json_string_value(json_object_get(st, "url"));
+	body = json_pack("{s:s}", "id_number", id);
+	status = tool_http_json("POST", endpoint(&(struct opts){ .url = url }, "/app/v1/login/challenge"),
+	                        body, NULL, 10, &ans);
+	json_decref(body);
+	if (status != 200) {
+		ret = refused("login", status, ans);
+		goto out;
+	}
+	sig = sign_login(o->state, url, id, dev, json_string_value(json_object_get(ans, "challenge")));
+	if (sig == NULL) {
+		fprintf(stderr, "eid-app: cannot sign with the device key in %s\n", o->state);
+		goto out;
+	}
+	body = json_pack("{s:s, s:s, s:O, s:s}", "id_number", id, "passcode", o->passcode,
+	                 "challenge", json_object_get(ans, "challenge"), "signature", sig);
+	json_decref(ans);
+	ans = NULL;
+	status = tool_http_json("POST", endpoint(&(struct opts){ .url = url }, "/app/v1/login"), body,
+	                        NULL, 20, &ans);
+	json_decref(body);
+	if (status != 200) {
+		long left = (long)json_integer_value(json_object_get(ans, "attempts_left"));
+		long wait = (long)json_integer_value(json_object_get(ans, "retry_after"));
+
+		ret = refused("login", status, json_incref(ans));
+		if (left > 0)
+			fprintf(stderr, "eid-app: %ld attempts left before the account locks\n", left);
+		if (wait > 0)
+			fprintf(stderr, "eid-app: locked for %ld more seconds\n", wait);
+		goto out;
+	}
+	json_object_set(st, "session", json_object_get(ans, "session"));
+	if (save_state(o->state, st) != 0)
+		goto out;
+	printf("logged in: app session for %ld s of inactivity\n",
+	       (long)json_integer_value(json_object_get(ans, "expires_in")));
+	ret = 0;
+out:
+	free(sig);
+	json_decref(ans);
+	json_decref(st);
+	return ret;
+}
+
 static int otp(const struct opts *o)
 {
 	json_t *st = load_state(o->state);
@@ -344,6 +455,21 @@ static int status_cmd(const struct opts *o)
 	       (int)json_integer_value(json_object_get(st, "level")),
 	       json_string_value(json_object_get(st, "device_id")),
 	       json_string_value(json_object_get(st, "url")));
+	if (json_is_string(json_object_get(st, "session"))) {
+		json_t *me = NULL;
+		const char *url = json_string_value(json_object_get(st, "url"));
+		int code = tool_http_json("GET", endpoint(&(struct opts){ .url = url }, "/app/v1/me"),
+		                          NULL, json_string_value(json_object_get(st, "session")), 10,
+		                          &me);
+
+		if (code == 200)
+			printf("session   open (server: %s, level %d)\n",
+			       json_string_value(json_object_get(me, "status")),
+			       (int)json_integer_value(json_object_get(me, "level")));
+		else
+			printf("session   ended (eid-app login to open one)\n");
+		json_decref(me);
+	}
 	json_decref(st);
 	return 0;
 }
@@ -385,6 +511,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[optind], "activate") == 0)
 		return activate(&o);
+	if (strcmp(argv[optind], "login") == 0)
+		return login(&o);
 	if (strcmp(argv[optind], "otp") == 0)
 		return otp(&o);
 	if (strcmp(argv[optind], "status") == 0)

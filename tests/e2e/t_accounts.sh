@@ -161,6 +161,7 @@ suite_app_bad_input() {
 
 APP() { "$(dirname "$AUTHD")/eid-app" --url "$(url '')" -c "$E2E_DIR/authd.json" "$@"; }
 export -f APP post sms_code
+export HERE
 export AUTHD E2E_DIR
 ACT_ARGS=(--id 001085012345 --phone 0912345678 --name "Nguyễn Văn An" --dob 1985-03-14 --passcode 468213)
 
@@ -284,4 +285,79 @@ suite_activation_sigkill() {
 	echo "        (after SIGKILL: $whole whole accounts, $none none, $partial partial)"
 	check "SIGKILL during activation: no partial account (${#ids[@]} citizens)" test "$partial" = 0
 	check "SIGKILL landed mid-way (some activations had not committed)" test "$none" -gt 0
+}
+
+# challenge ID → a fresh app-login challenge
+challenge() { post /app/v1/login/challenge "{\"id_number\":\"$1\"}" | cut -d' ' -f2- | jq -r .challenge; }
+# proof STATE CHALLENGE [ALG] → a login JWS signed by that app's device key (node crypto)
+proof() { node "$HERE/app_sign.mjs" "$1/device.pem" "$(jq -r .device_id "$1/state.json")" "$2" 001085012345 "$(url /app/v1/login)" "${3:-ES256}"; }
+login_body() { jq -nc --arg c "$1" --arg s "$2" --arg p "$3" '{id_number: "001085012345", challenge: $c, signature: $s, passcode: $p}'; }
+
+suite_app_login() {
+	activation_env || { nok "authd starts"; return; }
+	local S=$E2E_DIR/app out c p tok
+	APP --state "$S" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' >/dev/null
+	out=$(APP --state "$S" login --passcode 468213 2>&1)
+	check "eid-app login: passcode + device signature open an app session" grep -q "^logged in" <<<"$out"
+	tok=$(jq -r .session "$S/state.json")
+	out=$(curl -sS -H "Authorization: Bearer $tok" -w ' %{http_code}' "$(url /app/v1/me)")
+	check "the session is a bearer for the app API (/me: active, level 1, masked ID)" bash -c \
+		'[ "${0##* }" = 200 ] && jqe ".status == \"active\" and .level == 1 and .id_number == \"001085******\" and (.amr | index(\"hwk\"))" <<<"${0% *}"' "$out"
+	check "/me without a session: 401 with WWW-Authenticate" bash -c \
+		'curl -sS -D - -o /dev/null "$0" | tr -d "\r" | grep -q "^WWW-Authenticate: Bearer"' "$(url /app/v1/me)"
+	check "/me with a forged session: 401" test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer 001085012345.forged" "$(url /app/v1/me)")" = 401
+	check "the session slides: its expiry is renewed on use" bash -c \
+		'k=$(redis-cli -p "$0" --scan --pattern "eid:{001085012345}:as:*" | head -1); redis-cli -p "$0" expire "$k" 100 >/dev/null;
+		 curl -fsS -o /dev/null -H "Authorization: Bearer $1" "$2"; [ "$(redis-cli -p "$0" ttl "$k")" -gt 1000 ]' "$REDIS_PORT" "$tok" "$(url /app/v1/me)"
+	# replay: the same challenge and signature twice
+	c=$(challenge 001085012345); p=$(proof "$S" "$c")
+	out=$(post /app/v1/login "$(login_body "$c" "$p" 468213)")
+	check "a login proof signed with node crypto is accepted" test "${out%% *}" = 200
+	out=$(post /app/v1/login "$(login_body "$c" "$p" 468213)")
+	check "a replayed login (same challenge and signature) is refused" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error_description == \"this challenge was already used\"" <<<"${0#* }"' "$out"
+	# another device's key, alg none, HS256 keyed with the public key, a forged challenge
+	mkdir -p "$E2E_DIR/evil"; cp "$S/state.json" "$E2E_DIR/evil/"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$E2E_DIR/evil/device.pem" 2>/dev/null
+	c=$(challenge 001085012345)
+	out=$(post /app/v1/login "$(login_body "$c" "$(proof "$E2E_DIR/evil" "$c")" 468213)")
+	check "a login signed by another device's key is refused (401 invalid_device)" bash -c \
+		'[ "${0%% *}" = 401 ] && jqe ".error == \"invalid_device\"" <<<"${0#* }"' "$out"
+	out=$(post /app/v1/login "$(login_body "$c" "$(proof "$S" "$c" none)" 468213)")
+	check "alg none is refused" test "${out%% *}" = 401
+	out=$(post /app/v1/login "$(login_body "$c" "$(proof "$S" "$c" HS256)" 468213)")
+	check "HS256 keyed with the device's public key is refused" test "${out%% *}" = 401
+	check "device refusals count no passcode failure" \
+		test "$(redis-cli -p "$REDIS_PORT" hget "eid:{001085012345}:acct" pin_fails)" = 0
+	out=$(post /app/v1/login "$(login_body "${c%?}A" "$(proof "$S" "${c%?}A")" 468213)")
+	check "a forged challenge is refused" test "${out%% *}" = 400
+	out=$(post /app/v1/login "{\"id_number\":\"079191000001\",\"challenge\":\"$(challenge 079191000001)\",\"signature\":\"$p\",\"passcode\":\"468213\"}")
+	check "an ID number without an account answers like a wrong device (no enumeration)" bash -c \
+		'[ "${0%% *}" = 401 ] && jqe ".error == \"invalid_device\"" <<<"${0#* }"' "$out"
+}
+
+suite_app_lockout() {
+	activation_env || { nok "authd starts"; return; }
+	local S=$E2E_DIR/app out i c
+	APP --state "$S" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' >/dev/null
+	for i in 1 2 3 4; do
+		c=$(challenge 001085012345); out=$(post /app/v1/login "$(login_body "$c" "$(proof "$S" "$c")" 111111)")
+	done
+	check "wrong passcodes count down (1 attempt left after 4)" bash -c \
+		'[ "${0%% *}" = 401 ] && jqe ".error == \"invalid_passcode\" and .attempts_left == 1" <<<"${0#* }"' "$out"
+	c=$(challenge 001085012345); out=$(post /app/v1/login "$(login_body "$c" "$(proof "$S" "$c")" 111111)")
+	check "the 5th wrong passcode locks the account (423, retry_after 300 s)" bash -c \
+		'[ "${0%% *}" = 423 ] && jqe ".error == \"account_locked\" and .retry_after == 300" <<<"${0#* }"' "$out"
+	c=$(challenge 001085012345); out=$(post /app/v1/login "$(login_body "$c" "$(proof "$S" "$c")" 468213)")
+	check "while locked, even the right passcode is refused" test "${out%% *}" = 423
+	check "the lock is logged with the masked ID number" grep -q '"ev":"account_locked".*"id":"001085\*\*\*\*\*\*"' "$AUTHD_LOG"
+	# the lock expires (stand-in for five minutes passing)
+	redis-cli -p "$REDIS_PORT" hset "eid:{001085012345}:acct" locked_until "$(( $(date +%s) - 1 ))" >/dev/null
+	c=$(challenge 001085012345); out=$(post /app/v1/login "$(login_body "$c" "$(proof "$S" "$c")" 468213)")
+	check "after the lock expires the right passcode logs in" test "${out%% *}" = 200
+	for i in 1 2 3 4 5; do
+		c=$(challenge 001085012345); out=$(post /app/v1/login "$(login_body "$c" "$(proof "$S" "$c")" 111111)")
+	done
+	check "the next lock waits twice as long (600 s)" bash -c \
+		'[ "${0%% *}" = 423 ] && jqe ".retry_after == 600" <<<"${0#* }"' "$out"
 }
