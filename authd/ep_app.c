@@ -25,8 +25,23 @@
 #define ACT_ID_BYTES 16 /* activation ids: 128 random bits */
 #define SMS_CODE_LEN 6
 
-/* Activation state shared by the steps of one request. */
+/* The SMS-confirmed operations share start/verify(/complete) steps; what differs is here. */
+struct flow {
+	const char *name;        /* for logs: "activation", "recovery", "new_device" */
+	const char *id_field;    /* the operation id's name in requests and answers */
+	int (*key)(char out[SK_MAX], const char *id);
+	const char *need;        /* act_begin.lua: "none" (no account yet) or "account" */
+	const char *sms;         /* what the SMS calls the code */
+};
+
+static const struct flow FLOW_ACT = { "activation", "activation_id", sk_act, "none", "kich hoat" };
+static const struct flow FLOW_REC = { "recovery", "recovery_id", sk_rec, "account", "khoi phuc" };
+static const struct flow FLOW_DEV = { "new_device", "operation_id", sk_dev, "account",
+	                              "doi thiet bi" };
+
+/* Operation state shared by the steps of one request. */
 struct act {
+	const struct flow *flow;
 	struct acct_claim claim;
 	char phone[ACCT_PHONE_MAX + 1];
 	char masked[ACCT_ID_LEN + 1];
@@ -118,7 +133,7 @@ static enum step start_ip_checked(struct req *r)
 	return store_eval(r, start_loaded, LUA_ACT_LOAD, 3, 3, keys, NULL);
 }
 
-enum step ep_app_activation_start(struct req *r)
+static enum step start_common(struct req *r, const struct flow *flow)
 {
 	struct act *a = req_ctx(r, sizeof(*a));
 	const char *phone, *keys[1];
@@ -126,6 +141,7 @@ enum step ep_app_activation_start(struct req *r)
 
 	if (a == NULL)
 		return req_fail_oom(r);
+	a->flow = flow;
 	if (id_need(r, &a->claim.id) != 0 || http_json_need(r, "phone", 32, &phone) != 0 ||
 	    http_json_need(r, "full_name", ACCT_NAME_MAX, &a->claim.name) != 0 ||
 	    http_json_need(r, "date_of_birth", 10, &a->claim.dob) != 0)
@@ -138,11 +154,23 @@ enum step ep_app_activation_start(struct req *r)
 	acct_id_mask(a->claim.id, a->masked);
 	sk_reg(a->k_reg, a->claim.id);
 	sk_acct(a->k_acct, a->claim.id);
-	sk_act(a->k_act, a->claim.id);
+	flow->key(a->k_act, a->claim.id);
 	sk_rl_act_id(a->k_rl_id, a->claim.id);
 	sk_rl_act_ip(a->k_rl_ip, http_client_ip(r));
 	keys[0] = a->k_rl_ip;
 	return store_eval(r, start_ip_checked, LUA_RL_PEEK, 1, 1, keys, NULL);
+}
+
+enum step ep_app_activation_start(struct req *r)
+{
+	return start_common(r, &FLOW_ACT);
+}
+
+/* Recovery starts like activation (the registry details, the same mismatch limits), for a
+ * citizen who has an account. */
+enum step ep_app_recovery_start(struct req *r)
+{
+	return start_common(r, &FLOW_REC);
 }
 
 /* The registry record from act_load's flat HGETALL list; 0 when absent or incomplete. */
@@ -194,11 +222,20 @@ static enum step start_loaded(struct req *r)
 		return store_eval(r, start_counted_id, LUA_RL_HIT, 1, 3, keys, NULL);
 	}
 	case ACT_EXISTS:
-		req_log(LOG_WARN, r, "activation_account_exists", "id", a->masked, NULL);
-		return req_fail(r, 409, "account_exists",
-		                "this citizen already has an eID account: use recovery or a new "
-		                "device instead");
+		if (a->flow == &FLOW_ACT) {
+			req_log(LOG_WARN, r, "activation_account_exists", "id", a->masked, NULL);
+			return req_fail(r, 409, "account_exists",
+			                "this citizen already has an eID account: use recovery or a "
+			                "new device instead");
+		}
+		if (strcmp(x->elem[1]->str, "revoked") == 0)
+			return req_fail(r, 403, "account_revoked",
+			                "this account is revoked: contact the police office");
+		break;
 	case ACT_OK:
+		if (a->flow != &FLOW_ACT)
+			return req_fail(r, 409, "no_account",
+			                "this citizen has no eID account yet: activate instead");
 		break;
 	}
 	snprintf(a->reg_phone, sizeof(a->reg_phone), "%s", reg.phone);
@@ -211,7 +248,7 @@ static enum step start_loaded(struct req *r)
 	code_mac(r, a->aid, a->code, a->code_mac);
 	{
 		char ttl[24], now[24];
-		const char *args[7];
+		const char *args[8];
 
 		snprintf(ttl, sizeof(ttl), "%lld", r->gen->conf->sms_code_ttl);
 		snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
@@ -222,9 +259,10 @@ static enum step start_loaded(struct req *r)
 		args[4] = a->reg_phone;
 		args[5] = arena_strdup(&r->arena, ttl);
 		args[6] = arena_strdup(&r->arena, now);
+		args[7] = a->flow->need;
 		if (args[5] == NULL || args[6] == NULL)
 			return req_fail_oom(r);
-		return store_eval(r, start_begun, LUA_ACT_BEGIN, 2, 7, args, NULL);
+		return store_eval(r, start_begun, LUA_ACT_BEGIN, 2, 8, args, NULL);
 	}
 }
 
@@ -258,8 +296,13 @@ static enum step start_begun(struct req *r)
 		return req_fail(r, 409, "account_exists",
 		                "this citizen already has an eID account: use recovery or a new "
 		                "device instead");
-	text = arena_printf(&r->arena, "VNeID: ma kich hoat cua ban la %s. Khong chia se ma nay.",
-	                    a->code);
+	if (strcmp(r->reply->str, "no_account") == 0)
+		return req_fail(r, 409, "no_account", "this citizen has no eID account yet");
+	if (strcmp(r->reply->str, "revoked") == 0)
+		return req_fail(r, 403, "account_revoked",
+		                "this account is revoked: contact the police office");
+	text = arena_printf(&r->arena, "VNeID: ma %s cua ban la %s. Khong chia se ma nay.",
+	                    a->flow->sms, a->code);
 	if (text == NULL)
 		return req_fail_oom(r);
 	return sms_send(r, start_sent, a->reg_phone, text);
@@ -273,9 +316,9 @@ static enum step start_sent(struct req *r)
 	if (!sms_sent(r))
 		return req_fail(r, 503, "temporarily_unavailable", "the SMS could not be queued");
 	acct_phone_mask(a->reg_phone, masked_phone);
-	req_log(LOG_INFO, r, "activation_started", "id", a->masked, NULL);
+	req_log(LOG_INFO, r, "sms_operation_started", "op", a->flow->name, "id", a->masked, NULL);
 	return reply_json(r, 200,
-	                  json_pack("{s:s, s:I, s:s}", "activation_id", a->aid, "expires_in",
+	                  json_pack("{s:s, s:I, s:s}", a->flow->id_field, a->aid, "expires_in",
 	                            (json_int_t)r->gen->conf->sms_code_ttl, "phone", masked_phone));
 }
 
@@ -291,10 +334,11 @@ static enum step verify_checked(struct req *r)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	v = x->elem[0]->str;
 	if (strcmp(v, "ok") == 0) {
-		req_log(LOG_INFO, r, "activation_code_verified", "id", a->masked, NULL);
+		req_log(LOG_INFO, r, "sms_code_verified", "op", a->flow->name, "id", a->masked, NULL);
 		return reply_json(r, 200, json_pack("{s:s}", "status", "verified"));
 	}
-	req_log(LOG_WARN, r, "activation_code_refused", "id", a->masked, "result", v, NULL);
+	req_log(LOG_WARN, r, "sms_code_refused", "op", a->flow->name, "id", a->masked, "result", v,
+	        NULL);
 	if (strcmp(v, "bad") == 0 && x->n == 2 && x->elem[1]->type == SR_INTEGER) {
 		json_t *j = json_pack("{s:s, s:s, s:I}", "error", "invalid_code", "error_description",
 		                      "the code is wrong", "attempts_left",
@@ -303,14 +347,13 @@ static enum step verify_checked(struct req *r)
 		return reply_json(r, 400, j);
 	}
 	if (strcmp(v, "locked") == 0)
-		return req_fail(r, 400, "invalid_code",
-		                "too many wrong codes: start the activation again");
+		return req_fail(r, 400, "invalid_code", "too many wrong codes: start again");
 	if (strcmp(v, "used") == 0)
 		return req_fail(r, 400, "invalid_code", "this code was already used");
-	return req_fail(r, 400, "invalid_code", "no such activation, or it has expired");
+	return req_fail(r, 400, "invalid_code", "no such operation, or it has expired");
 }
 
-enum step ep_app_activation_verify(struct req *r)
+static enum step verify_common(struct req *r, const struct flow *flow)
 {
 	struct act *a = req_ctx(r, sizeof(*a));
 	const char *aid, *code, *args[4];
@@ -318,11 +361,12 @@ enum step ep_app_activation_verify(struct req *r)
 
 	if (a == NULL)
 		return req_fail_oom(r);
-	if (id_need(r, &a->claim.id) != 0 || http_json_need(r, "activation_id", 64, &aid) != 0 ||
+	a->flow = flow;
+	if (id_need(r, &a->claim.id) != 0 || http_json_need(r, flow->id_field, 64, &aid) != 0 ||
 	    http_json_need(r, "code", 16, &code) != 0)
 		return STEP_DONE;
 	acct_id_mask(a->claim.id, a->masked);
-	sk_act(a->k_act, a->claim.id);
+	flow->key(a->k_act, a->claim.id);
 	b64_sha256(aid, a->aid_hash);
 	code_mac(r, aid, code, a->code_mac);
 	snprintf(max, sizeof(max), "%lld", r->gen->conf->sms_code_attempts);
@@ -333,6 +377,21 @@ enum step ep_app_activation_verify(struct req *r)
 	if (args[3] == NULL)
 		return req_fail_oom(r);
 	return store_eval(r, verify_checked, LUA_ACT_VERIFY, 1, 4, args, NULL);
+}
+
+enum step ep_app_activation_verify(struct req *r)
+{
+	return verify_common(r, &FLOW_ACT);
+}
+
+enum step ep_app_recovery_verify(struct req *r)
+{
+	return verify_common(r, &FLOW_REC);
+}
+
+enum step ep_app_device_verify(struct req *r)
+{
+	return verify_common(r, &FLOW_DEV);
 }
 
 /* --- activation complete: validate → peek (state, dob) → hash on the pool → commit --- */
@@ -349,6 +408,7 @@ struct done_job {           /* what the pool thread sees: copies only */
 
 struct complete {
 	struct act a;
+	char k_sessions[SK_MAX];
 	const char *aid, *device_name, *selfie;
 	char device_id[KEYS_KID_SIZE];
 	char *device_jwk;
@@ -437,7 +497,7 @@ static int hex64(const char *s)
 	return i == 64;
 }
 
-enum step ep_app_activation_complete(struct req *r)
+static enum step complete_common(struct req *r, const struct flow *flow)
 {
 	struct complete *c = req_ctx(r, sizeof(*c));
 	struct errbuf eb = { 0 };
@@ -445,16 +505,17 @@ enum step ep_app_activation_complete(struct req *r)
 
 	if (c == NULL)
 		return req_fail_oom(r);
+	c->a.flow = flow;
 	if (arena_defer(&r->arena, defer_wipe_secrets, r->json) != 0)
 		return req_fail_oom(r);
 	if (id_need(r, &c->a.claim.id) != 0 ||
-	    http_json_need(r, "activation_id", 64, &c->aid) != 0 ||
+	    http_json_need(r, flow->id_field, 64, &c->aid) != 0 ||
 	    http_json_need(r, "device_name", 64, &c->device_name) != 0 ||
-	    http_json_need(r, "selfie_hash", 64, &c->selfie) != 0 ||
+	    (flow == &FLOW_ACT && http_json_need(r, "selfie_hash", 64, &c->selfie) != 0) ||
 	    http_json_need(r, "password", 64, &pw) != 0 ||
 	    http_json_need(r, "passcode", 16, &pc) != 0)
 		return STEP_DONE;
-	if (!hex64(c->selfie))
+	if (flow == &FLOW_ACT && !hex64(c->selfie))
 		return req_fail(r, 400, "invalid_request",
 		                "selfie_hash: must be a SHA-256 in lower-case hex");
 	if (pass_password_policy(pw, &eb) != 0 || pass_passcode_policy(pc, NULL, &eb) != 0)
@@ -468,10 +529,11 @@ enum step ep_app_activation_complete(struct req *r)
 	memcpy(c->job->password, pw, strlen(pw) + 1);
 	memcpy(c->job->passcode, pc, strlen(pc) + 1);
 	acct_id_mask(c->a.claim.id, c->a.masked);
-	sk_act(c->a.k_act, c->a.claim.id);
+	flow->key(c->a.k_act, c->a.claim.id);
 	sk_reg(c->a.k_reg, c->a.claim.id);
 	sk_acct(c->a.k_acct, c->a.claim.id);
 	sk_levels(c->k_levels, c->a.claim.id);
+	sk_sessions(c->k_sessions, c->a.claim.id);
 	b64_sha256(c->aid, c->a.aid_hash);
 	keys[0] = c->a.k_act;
 	keys[1] = c->a.k_reg;
@@ -487,7 +549,7 @@ static enum step complete_peeked(struct req *r)
 	if (x == NULL || x->type != SR_ARRAY || x->n != 3)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	if (!sec_ct_eq(x->elem[1]->str, x->elem[1]->len, c->a.aid_hash, strlen(c->a.aid_hash)))
-		return req_fail(r, 400, "invalid_request", "no such activation, or it has expired");
+		return req_fail(r, 400, "invalid_request", "no such operation, or it has expired");
 	if (strcmp(x->elem[0]->str, "verified") != 0)
 		return req_fail(r, 400, "invalid_request", "verify the SMS code first");
 	if (pass_passcode_policy(c->job->passcode, x->elem[2]->str, &eb) != 0)
@@ -499,32 +561,63 @@ static enum step complete_peeked(struct req *r)
 	return workq_run(r, hash_job, c->job, complete_hashed);
 }
 
+/* A new TOTP seed: sealed (base64url) for Redis, base32 (arena_secret) for the app, once. */
+static int totp_new(struct req *r, const char *id, char **sealed_b64, char **base32)
+{
+	uint8_t seed[TOTP_SEED_BYTES], sealed[TOTP_SEED_BYTES + SEC_AEAD_OVERHEAD];
+	char aad[32];
+	int rc;
+
+	if ((*sealed_b64 = arena_alloc(&r->arena, sec_b64url_len(sizeof(sealed)) + 1)) == NULL ||
+	    (*base32 = arena_secret(&r->arena, (TOTP_SEED_BYTES * 8 + 4) / 5 + 1)) == NULL)
+		return E_NOMEM;
+	snprintf(aad, sizeof(aad), "totp:%s", id);
+	rc = sec_random(seed, sizeof(seed)) == 0 &&
+	             sec_aead_seal(r->gen->data_key, aad, strlen(aad), seed, sizeof(seed),
+	                           sealed) == 0
+	     ? 0
+	     : E_CRYPTO;
+	if (rc == 0) {
+		sec_base32_encode(seed, sizeof(seed), *base32);
+		sec_b64url_encode(sealed, sizeof(sealed), *sealed_b64);
+	}
+	sec_wipe(seed, sizeof(seed));
+	return rc;
+}
+
 static enum step complete_hashed(struct req *r)
 {
 	struct complete *c = r->ctx;
-	uint8_t seed[TOTP_SEED_BYTES], sealed[TOTP_SEED_BYTES + SEC_AEAD_OVERHEAD];
-	char *sealed_b64, now[24], aad[32], *entry;
+	char *sealed_b64, now[24], *entry;
 	const char *args[13];
 
 	if (c->job->rc != 0)
 		return req_fail(r, 500, "server_error", "could not protect the secrets");
-	if ((sealed_b64 = arena_alloc(&r->arena, sec_b64url_len(sizeof(sealed)) + 1)) == NULL ||
-	    (c->a.code = arena_secret(&r->arena, (TOTP_SEED_BYTES * 8 + 4) / 5 + 1)) == NULL)
-		return req_fail_oom(r);
-	snprintf(aad, sizeof(aad), "totp:%s", c->a.claim.id);
-	if (sec_random(seed, sizeof(seed)) != 0 ||
-	    sec_aead_seal(r->gen->data_key, aad, strlen(aad), seed, sizeof(seed), sealed) != 0) {
-		sec_wipe(seed, sizeof(seed));
+	if (totp_new(r, c->a.claim.id, &sealed_b64, &c->a.code) != 0) /* base32 to the app once */
 		return req_fail(r, 500, "server_error", NULL);
-	}
-	sec_base32_encode(seed, sizeof(seed), c->a.code); /* given to the app once */
-	sec_wipe(seed, sizeof(seed));
-	sec_b64url_encode(sealed, sizeof(sealed), sealed_b64);
 	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-	entry = arena_printf(&r->arena, "{\"level\":1,\"by\":\"citizen\",\"how\":\"activation\","
-	                                "\"at\":%s}", now);
+	entry = arena_printf(&r->arena, "{\"level\":1,\"by\":\"citizen\",\"how\":\"%s\","
+	                                "\"at\":%s}", c->a.flow->name, now);
 	if (entry == NULL)
 		return req_fail_oom(r);
+	if (c->a.flow == &FLOW_REC) {
+		args[0] = c->a.k_act;
+		args[1] = c->a.k_acct;
+		args[2] = c->k_levels;
+		args[3] = c->k_sessions;
+		args[4] = c->a.aid_hash;
+		args[5] = c->job->pwd_hash;
+		args[6] = c->job->pin_hash;
+		args[7] = sealed_b64;
+		args[8] = c->device_id;
+		args[9] = c->device_jwk;
+		args[10] = c->device_name;
+		args[11] = arena_strdup(&r->arena, now);
+		args[12] = entry;
+		if (args[11] == NULL)
+			return req_fail_oom(r);
+		return store_eval(r, complete_done, LUA_REC_COMPLETE, 4, 13, args, NULL);
+	}
 	args[0] = c->a.k_act;
 	args[1] = c->a.k_acct;
 	args[2] = c->k_levels;
@@ -554,14 +647,232 @@ static enum step complete_done(struct req *r)
 		return req_fail(r, 409, "account_exists", "this citizen already has an eID account");
 	if (strcmp(x->str, "not_verified") == 0)
 		return req_fail(r, 400, "invalid_request", "verify the SMS code first");
+	if (strcmp(x->str, "revoked") == 0)
+		return req_fail(r, 403, "account_revoked",
+		                "this account is revoked: contact the police office");
 	if (strcmp(x->str, "ok") != 0)
-		return req_fail(r, 400, "invalid_request", "no such activation, or it has expired");
-	req_log(LOG_INFO, r, "account_activated", "id", c->a.masked, "level", "1", "device",
-	        c->device_id, NULL);
-	return reply_json(r, 201,
+		return req_fail(r, 400, "invalid_request", "no such operation, or it has expired");
+	req_log(LOG_INFO, r, c->a.flow == &FLOW_ACT ? "account_activated" : "account_recovered",
+	        "id", c->a.masked, "level", "1", "device", c->device_id, NULL);
+	return reply_json(r, c->a.flow == &FLOW_ACT ? 201 : 200,
 	                  json_pack("{s:s, s:i, s:s, s:{s:s, s:s, s:i, s:i}}", "status", "active",
 	                            "level", 1, "device_id", c->device_id, "totp", "secret",
 	                            c->a.code, "algorithm", "SHA1", "digits", 6, "period", 30));
+}
+
+enum step ep_app_activation_complete(struct req *r)
+{
+	return complete_common(r, &FLOW_ACT);
+}
+
+enum step ep_app_recovery_complete(struct req *r)
+{
+	return complete_common(r, &FLOW_REC);
+}
+
+/* --- new device: password (on the pool, counted in the lockout) → SMS → new device key --- */
+
+struct newdev {
+	struct act a;
+	struct pin_job_pw {
+		uint8_t pepper[32];
+		char *password; /* arena_secret */
+		char hash[PASS_ENCODED_MAX];
+		int rc;
+	} job;
+	char k_sessions[SK_MAX];
+	const char *aid;
+	char device_id[KEYS_KID_SIZE];
+	char *device_jwk;
+	const char *device_name;
+	int locked;
+};
+
+static void pw_job(void *p)
+{
+	struct pin_job_pw *j = p;
+
+	j->rc = pass_verify(j->pepper, j->password, j->hash);
+	sec_wipe(j->pepper, sizeof(j->pepper));
+}
+
+static void defer_wipe_password(void *p)
+{
+	wipe_json_string(p, "password");
+}
+
+static enum step dev_loaded(struct req *r);
+static enum step dev_checked(struct req *r);
+static enum step dev_failed(struct req *r);
+
+enum step ep_app_device_start(struct req *r)
+{
+	struct newdev *d = req_ctx(r, sizeof(*d));
+	const char *pw, *keys[2];
+
+	if (d == NULL || arena_defer(&r->arena, defer_wipe_password, r->json) != 0)
+		return req_fail_oom(r);
+	d->a.flow = &FLOW_DEV;
+	if (id_need(r, &d->a.claim.id) != 0 || http_json_need(r, "password", 64, &pw) != 0)
+		return STEP_DONE;
+	if ((d->job.password = arena_secret(&r->arena, strlen(pw) + 1)) == NULL)
+		return req_fail_oom(r);
+	memcpy(d->job.password, pw, strlen(pw) + 1);
+	acct_id_mask(d->a.claim.id, d->a.masked);
+	sk_acct(d->a.k_acct, d->a.claim.id);
+	sk_reg(d->a.k_reg, d->a.claim.id);
+	sk_dev(d->a.k_act, d->a.claim.id);
+	keys[0] = d->a.k_acct;
+	keys[1] = d->a.k_reg;
+	return store_eval(r, dev_loaded, LUA_DEV_LOAD, 2, 2, keys, NULL);
+}
+
+static enum step dev_loaded(struct req *r)
+{
+	struct newdev *d = r->ctx;
+	const struct sreply *x = r->reply;
+
+	if (x == NULL || x->type != SR_ARRAY || x->n != 4)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (strcmp(x->elem[0]->str, "revoked") == 0)
+		return req_fail(r, 403, "account_revoked",
+		                "this account is revoked: contact the police office");
+	/* A lock is told only to whoever knows the password (DESIGN §8): checked after it. */
+	d->locked = atoll(x->elem[2]->str) > (long long)time(NULL);
+	snprintf(d->a.reg_phone, sizeof(d->a.reg_phone), "%s", x->elem[3]->str);
+	/* No account: verify against a fixed dummy hash, so the answer takes the same time and
+	 * reads the same as a wrong password (STYLE §8). */
+	snprintf(d->job.hash, sizeof(d->job.hash), "%s",
+	         x->elem[1]->len > 0 && x->elem[1]->len < sizeof(d->job.hash)
+	                 ? x->elem[1]->str
+	                 : "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+	                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	memcpy(d->job.pepper, r->gen->pepper, sizeof(d->job.pepper));
+	return workq_run(r, pw_job, &d->job, dev_checked);
+}
+
+static enum step dev_checked(struct req *r)
+{
+	struct newdev *d = r->ctx;
+	const struct sreply *x;
+
+	if (d->locked)
+		return d->job.rc == 0 ? req_fail(r, 423, "account_locked",
+		                                  "too many wrong attempts: try again later")
+		                      : req_fail(r, 401, "invalid_password", "the password is wrong");
+	if (d->job.rc == 0 && d->a.reg_phone[0] != '\0') {
+		/* the password is right: the SMS code goes to the phone on file, as for activation */
+		if ((d->a.code = arena_secret(&r->arena, SMS_CODE_LEN + 1)) == NULL)
+			return req_fail_oom(r);
+		if (sec_random_token(d->a.aid, ACT_ID_BYTES) != 0 ||
+		    sec_random_digits(d->a.code, SMS_CODE_LEN) != 0)
+			return req_fail(r, 500, "server_error", NULL);
+		b64_sha256(d->a.aid, d->a.aid_hash);
+		code_mac(r, d->a.aid, d->a.code, d->a.code_mac);
+		{
+			char ttl[24], now[24];
+			const char *args[8] = { d->a.k_act,    d->a.k_acct,    d->a.aid_hash,
+				                d->a.code_mac, d->a.reg_phone, ttl,
+				                now,           "account" };
+
+			snprintf(ttl, sizeof(ttl), "%lld", r->gen->conf->sms_code_ttl);
+			snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+			return store_eval(r, start_begun, LUA_ACT_BEGIN, 2, 8, args, NULL);
+		}
+	}
+	(void)x;
+	if (d->job.rc != 0 && d->job.rc != E_CRYPTO && d->job.rc != E_INVALID)
+		return req_fail(r, 500, "server_error", NULL);
+	{
+		char now[24], max[24], first[24], lmax[24];
+		const char *args[5] = { d->a.k_acct, now, max, first, lmax };
+
+		if (d->a.reg_phone[0] == '\0') /* no such citizen: nothing to count */
+			return req_fail(r, 401, "invalid_password", "the password is wrong");
+		snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+		snprintf(max, sizeof(max), "%lld", r->gen->conf->pin_failures);
+		snprintf(first, sizeof(first), "%lld", r->gen->conf->lock_first);
+		snprintf(lmax, sizeof(lmax), "%lld", r->gen->conf->lock_max);
+		return store_eval(r, dev_failed, LUA_PWD_FAIL, 1, 5, args, NULL);
+	}
+}
+
+static enum step dev_failed(struct req *r)
+{
+	struct newdev *d = r->ctx;
+	const struct sreply *x = r->reply;
+
+	if (x == NULL || x->type != SR_ARRAY || x->n != 2)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	/* Even the attempt that locks reads like any wrong password: whoever does not know the
+	 * password learns nothing about the account (DESIGN §8). */
+	if (strcmp(x->elem[0]->str, "locked") == 0)
+		req_log(LOG_WARN, r, "account_locked", "id", d->a.masked, "by", "password", NULL);
+	else
+		req_log(LOG_WARN, r, "new_device_bad_password", "id", d->a.masked, NULL);
+	return req_fail(r, 401, "invalid_password", "the password is wrong");
+}
+
+static enum step dev_done(struct req *r)
+{
+	struct newdev *d = r->ctx;
+	const struct sreply *x = r->reply;
+	const char *v;
+
+	if (x == NULL || x->type != SR_ARRAY || x->n < 1 || x->elem[0]->type != SR_STRING)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	v = x->elem[0]->str;
+	if (strcmp(v, "not_verified") == 0)
+		return req_fail(r, 400, "invalid_request", "verify the SMS code first");
+	if (strcmp(v, "revoked") == 0)
+		return req_fail(r, 403, "account_revoked",
+		                "this account is revoked: contact the police office");
+	if (strcmp(v, "ok") != 0 || x->n != 2)
+		return req_fail(r, 400, "invalid_request", "no such operation, or it has expired");
+	req_log(LOG_INFO, r, "device_bound", "id", d->a.masked, "device", d->device_id, NULL);
+	return reply_json(r, 200,
+	                  json_pack("{s:s, s:I, s:s, s:{s:s, s:s, s:i, s:i}}", "status", "bound",
+	                            "level", (json_int_t)x->elem[1]->integer, "device_id",
+	                            d->device_id, "totp", "secret", d->a.code, "algorithm", "SHA1",
+	                            "digits", 6, "period", 30));
+}
+
+enum step ep_app_device_complete(struct req *r)
+{
+	struct newdev *d = req_ctx(r, sizeof(*d));
+	struct complete tmp;
+	char now[24], *sealed;
+	const char *args[9];
+
+	if (d == NULL)
+		return req_fail_oom(r);
+	d->a.flow = &FLOW_DEV;
+	if (id_need(r, &d->a.claim.id) != 0 || http_json_need(r, "operation_id", 64, &d->aid) != 0 ||
+	    http_json_need(r, "device_name", 64, &d->device_name) != 0)
+		return STEP_DONE;
+	memset(&tmp, 0, sizeof(tmp));
+	if (device_key_need(r, &tmp) != 0)
+		return STEP_DONE;
+	memcpy(d->device_id, tmp.device_id, sizeof(d->device_id));
+	d->device_jwk = tmp.device_jwk;
+	acct_id_mask(d->a.claim.id, d->a.masked);
+	sk_dev(d->a.k_act, d->a.claim.id);
+	sk_acct(d->a.k_acct, d->a.claim.id);
+	sk_sessions(d->k_sessions, d->a.claim.id);
+	b64_sha256(d->aid, d->a.aid_hash);
+	if (totp_new(r, d->a.claim.id, &sealed, &d->a.code) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	args[8] = sealed;
+	args[0] = d->a.k_act;
+	args[1] = d->a.k_acct;
+	args[2] = d->k_sessions;
+	args[3] = d->a.aid_hash;
+	args[4] = d->device_id;
+	args[5] = d->device_jwk;
+	args[6] = d->device_name;
+	args[7] = now;
+	return store_eval(r, dev_done, LUA_DEV_COMPLETE, 3, 9, args, NULL);
 }
 
 /* --- app login: challenge (stateless) → load → device signature → passcode on the pool →
@@ -591,7 +902,7 @@ enum step ep_app_login_challenge(struct req *r)
 struct login {
 	const char *id, *challenge, *signature;
 	char masked[ACCT_ID_LEN + 1];
-	char k_acct[SK_MAX], k_used[SK_MAX], k_sess[SK_MAX];
+	char k_acct[SK_MAX], k_used[SK_MAX], k_sess[SK_MAX], k_sessions[SK_MAX];
 	char device_id[KEYS_KID_SIZE];
 	char token[ACCT_ID_LEN + 2 + 48];
 	struct pin_job {
@@ -710,7 +1021,7 @@ static enum step login_verified(struct req *r)
 {
 	struct login *l = r->ctx;
 	char now[24], ttl[24], max[24], first[24], lmax[24], idle[24], h[48], rnd[48];
-	const char *args[12];
+	const char *args[13];
 	char *sess;
 
 	if (l->job.rc != 0 && l->job.rc != E_CRYPTO)
@@ -731,19 +1042,21 @@ static enum step login_verified(struct req *r)
 	                    l->device_id, now);
 	if (sess == NULL)
 		return req_fail_oom(r);
+	sk_sessions(l->k_sessions, l->id);
 	args[0] = l->k_acct;
 	args[1] = l->k_used;
 	args[2] = l->k_sess;
-	args[3] = l->job.rc == 0 ? "ok" : "bad";
-	args[4] = now;
-	args[5] = ttl;
-	args[6] = max;
-	args[7] = first;
-	args[8] = lmax;
-	args[9] = idle;
-	args[10] = l->device_id;
-	args[11] = sess;
-	return store_eval(r, login_done, LUA_APP_LOGIN_COMMIT, 3, 12, args, NULL);
+	args[3] = l->k_sessions;
+	args[4] = l->job.rc == 0 ? "ok" : "bad";
+	args[5] = now;
+	args[6] = ttl;
+	args[7] = max;
+	args[8] = first;
+	args[9] = lmax;
+	args[10] = idle;
+	args[11] = l->device_id;
+	args[12] = sess;
+	return store_eval(r, login_done, LUA_APP_LOGIN_COMMIT, 4, 13, args, NULL);
 }
 
 static enum step login_done(struct req *r)

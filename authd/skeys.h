@@ -6,6 +6,9 @@
  *   eid:{ID}:reg        hash    population-registry record (name, dob, sex, residence, phone, doc)
  *   eid:{ID}:acct       hash    the citizen's account (status, level, ...)
  *   eid:{ID}:act        hash    a pending activation (expires with its SMS code)
+ *   eid:{ID}:rec        hash    a pending recovery (same shape)
+ *   eid:{ID}:dev        hash    a pending new-device binding (same shape)
+ *   eid:{ID}:sessions   set     the keys of the account's app sessions
  *   eid:{ID}:levels     list    level history: JSON {level, by, how, at}, oldest first
  *   eid:{ID}:as:<h>     string  an app session (h = SHA-256 of its token), sliding expiry
  *   eid:{ID}:chal:<h>   string  a used app-login challenge (h = SHA-256), until it expires
@@ -36,6 +39,21 @@ static inline int sk_acct(char out[SK_MAX], const char *id)
 static inline int sk_act(char out[SK_MAX], const char *id)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:act", id);
+}
+
+static inline int sk_rec(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:rec", id);
+}
+
+static inline int sk_dev(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:dev", id);
+}
+
+static inline int sk_sessions(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:sessions", id);
 }
 
 static inline int sk_levels(char out[SK_MAX], const char *id)

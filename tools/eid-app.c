@@ -4,6 +4,9 @@
  *   eid-app [--url URL] [--state DIR] [-c authd.json --dev-sms] activate \
  *           --id ID --phone PHONE --name NAME --dob YYYY-MM-DD --password PW --passcode PIN
  *           [--device-name NAME] [--code CODE]
+ *   eid-app [...] recover --id ID --phone P --name N --dob D --password PW --passcode PIN
+ *           lost phone or forgotten secrets: registry details + SMS → new secrets, this device
+ *   eid-app [...] rebind --id ID --password PW    a new phone: password + SMS → this device
  *   eid-app [--state DIR] login --passcode PIN   open an app session (passcode + device key)
  *   eid-app [--state DIR] otp        the current one-time code (TOTP, RFC 6238)
  *   eid-app [--state DIR] status     what this app is bound to (and the server's view, when
@@ -47,6 +50,9 @@ static void usage(void)
 	        "usage: eid-app [--url URL] [--state DIR] [-c authd.json --dev-sms] activate --id ID "
 	        "--phone PHONE --name NAME --dob YYYY-MM-DD --password PW --passcode PIN "
 	        "[--device-name NAME] [--code CODE]\n"
+	        "       eid-app [...] recover --id ID --phone P --name N --dob D --password PW "
+	        "--passcode PIN\n"
+	        "       eid-app [...] rebind --id ID --password PW\n"
 	        "       eid-app [--state DIR] login --passcode PIN\n"
 	        "       eid-app [--state DIR] otp | status\n");
 }
@@ -115,6 +121,15 @@ static char *outbox_last(redisContext *rc)
 	return id;
 }
 
+/* The outbox entry is for the phone the server showed us, masked (+84*****5678). */
+static int phone_matches(const char *phone, const char *masked)
+{
+	size_t n = strlen(phone);
+
+	return n == strlen(masked) && n > 7 && strncmp(phone, masked, 3) == 0 &&
+	       strcmp(phone + n - 4, masked + n - 4) == 0;
+}
+
 /* Waits (50 x 100 ms) for an SMS to `phone` after stream id `after`; copies its 6-digit code. */
 static int outbox_code(redisContext *rc, const char *after, const char *phone, char code[7])
 {
@@ -131,7 +146,7 @@ static int outbox_code(redisContext *rc, const char *after, const char *phone, c
 				else if (strcmp(f->element[k]->str, "text") == 0)
 					t = f->element[k + 1]->str;
 			}
-			for (; p != NULL && t != NULL && strcmp(p, phone) == 0 && *t != '\0'; t++) {
+			for (; p != NULL && t != NULL && phone_matches(p, phone) && *t != '\0'; t++) {
 				if (strspn(t, "0123456789") == 6) {
 					memcpy(code, t, 6);
 					code[6] = '\0';
@@ -172,24 +187,41 @@ static json_t *device_key(EVP_PKEY **out)
 	return jwk;
 }
 
-static int activate(const struct opts *o)
+/* The three SMS-confirmed flows the app drives: start → SMS code → verify → complete. */
+enum flow { FLOW_ACTIVATE, FLOW_RECOVER, FLOW_REBIND };
+
+static const struct {
+	const char *path, *id_field, *what;
+	int done_status;
+} FLOWS[] = {
+	[FLOW_ACTIVATE] = { "/app/v1/activation", "activation_id", "activation", 201 },
+	[FLOW_RECOVER] = { "/app/v1/recovery", "recovery_id", "recovery", 200 },
+	[FLOW_REBIND] = { "/app/v1/device", "operation_id", "new device", 200 },
+};
+
+static char *flow_path(const struct opts *o, enum flow f, const char *step)
 {
-	char phone[ACCT_PHONE_MAX + 1], code[16], selfie[65];
+	static char buf[1100];
+
+	snprintf(buf, sizeof(buf), "%s%s/%s", o->url, FLOWS[f].path, step);
+	return buf;
+}
+
+static int run_flow(const struct opts *o, enum flow f)
+{
+	char code[16], selfie[65], masked[ACCT_PHONE_MAX + 1];
 	uint8_t h[SEC_SHA256_LEN];
 	redisContext *rc = NULL;
 	char *after = NULL;
-	json_t *ans = NULL, *body, *jwk, *st;
+	json_t *ans = NULL, *body, *jwk = NULL, *st = NULL, *done = NULL;
 	EVP_PKEY *pk = NULL;
-	const char *aid;
+	const char *opid;
 	int status, ret = 1;
 
-	if (!o->id || !o->phone || !o->name || !o->dob || !o->password || !o->passcode) {
+	if (!o->id || (f != FLOW_REBIND && (!o->phone || !o->name || !o->dob || !o->passcode)) ||
+	    !o->password) {
 		usage();
 		return 2;
-	}
-	if (acct_phone_normalize(o->phone, phone) != 0) {
-		fprintf(stderr, "eid-app: %s is not a Vietnamese mobile number\n", o->phone);
-		return 1;
 	}
 	if (o->dev_sms) {
 		struct errbuf eb = { 0 };
@@ -205,23 +237,27 @@ static int activate(const struct opts *o)
 			return 1;
 		after = outbox_last(rc);
 	}
-	/* 1. start: the details must match the population registry */
-	body = json_pack("{s:s, s:s, s:s, s:s}", "id_number", o->id, "phone", o->phone,
-	                 "full_name", o->name, "date_of_birth", o->dob);
-	status = tool_http_json("POST", endpoint(o, "/app/v1/activation/start"), body, NULL, 10,
-	                        &ans);
+	/* 1. start: registry details (activation, recovery) or the password (new device) */
+	if (f == FLOW_REBIND)
+		body = json_pack("{s:s, s:s}", "id_number", o->id, "password", o->password);
+	else
+		body = json_pack("{s:s, s:s, s:s, s:s}", "id_number", o->id, "phone", o->phone,
+		                 "full_name", o->name, "date_of_birth", o->dob);
+	status = tool_http_json("POST", flow_path(o, f, "start"), body, NULL, 20, &ans);
 	json_decref(body);
 	if (status != 200) {
-		ret = refused("activation", status, ans);
+		ret = refused(FLOWS[f].what, status, ans);
+		ans = NULL;
 		goto out;
 	}
-	aid = json_string_value(json_object_get(ans, "activation_id"));
-	printf("an SMS code was sent to %s\n", json_string_value(json_object_get(ans, "phone")));
+	opid = json_string_value(json_object_get(ans, FLOWS[f].id_field));
+	snprintf(masked, sizeof(masked), "%s", json_string_value(json_object_get(ans, "phone")));
+	printf("an SMS code was sent to %s\n", masked);
 	/* 2. the SMS code */
 	if (o->code != NULL) {
 		snprintf(code, sizeof(code), "%s", o->code);
 	} else if (rc != NULL) {
-		if (outbox_code(rc, after, phone, code) != 0) {
+		if (outbox_code(rc, after, masked, code) != 0) {
 			fprintf(stderr, "eid-app: no SMS code arrived in the dev outbox\n");
 			goto out;
 		}
@@ -232,74 +268,77 @@ static int activate(const struct opts *o)
 			goto out;
 		code[strcspn(code, "\r\n")] = '\0';
 	}
-	body = json_pack("{s:s, s:s, s:s}", "id_number", o->id, "activation_id", aid, "code", code);
-	{
-		json_t *v = NULL;
-
-		status = tool_http_json("POST", endpoint(o, "/app/v1/activation/verify"), body, NULL,
-		                        10, &v);
-		json_decref(body);
-		if (status != 200) {
-			ret = refused("SMS code", status, v);
-			goto out;
-		}
-		json_decref(v);
+	body = json_pack("{s:s, s:s, s:s}", "id_number", o->id, FLOWS[f].id_field, opid, "code",
+	                 code);
+	status = tool_http_json("POST", flow_path(o, f, "verify"), body, NULL, 10, &done);
+	json_decref(body);
+	if (status != 200) {
+		ret = refused("SMS code", status, done);
+		done = NULL;
+		goto out;
 	}
-	/* 3. complete: device key, secrets, selfie attestation */
+	json_decref(done);
+	done = NULL;
+	/* 3. complete: a new device key (and the secrets, for activation and recovery) */
 	if ((jwk = device_key(&pk)) == NULL) {
 		fprintf(stderr, "eid-app: cannot make a device key\n");
 		goto out;
 	}
-	{
+	body = json_pack("{s:s, s:s, s:O, s:s}", "id_number", o->id, FLOWS[f].id_field, opid,
+	                 "device_key", jwk, "device_name",
+	                 o->device_name ? o->device_name : "eid-app");
+	if (f != FLOW_REBIND) {
+		json_object_set_new(body, "password", json_string(o->password));
+		json_object_set_new(body, "passcode", json_string(o->passcode));
+	}
+	if (f == FLOW_ACTIVATE) {
 		char seed[64];
 
 		snprintf(seed, sizeof(seed), "selfie:%s:%ld", o->id, (long)time(NULL));
 		sec_sha256(seed, strlen(seed), h);
 		for (int i = 0; i < 32; i++)
 			snprintf(selfie + 2 * i, 3, "%02x", h[i]);
+		json_object_set_new(body, "selfie_hash", json_string(selfie));
 	}
-	body = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id_number", o->id, "activation_id",
-	                 aid, "device_key", jwk, "device_name",
-	                 o->device_name ? o->device_name : "eid-app", "selfie_hash", selfie,
-	                 "password", o->password, "passcode", o->passcode);
+	status = tool_http_json("POST", flow_path(o, f, "complete"), body, NULL, 20, &done);
+	json_decref(body);
+	if (status != FLOWS[f].done_status) {
+		ret = refused(FLOWS[f].what, status, done);
+		done = NULL;
+		goto out;
+	}
 	{
-		json_t *done = NULL;
 		BIO *b = BIO_new(BIO_s_mem());
 		char *pem = NULL, *s;
 		long n;
 
-		status = tool_http_json("POST", endpoint(o, "/app/v1/activation/complete"), body, NULL,
-		                        20, &done);
-		json_decref(body);
-		if (status != 201) {
-			BIO_free(b);
-			ret = refused("activation", status, done);
-			goto out;
-		}
 		mkdir(o->state, 0700);
 		st = json_pack("{s:s, s:s, s:s, s:O, s:i}", "url", o->url, "id_number", o->id,
 		               "device_id", json_string_value(json_object_get(done, "device_id")),
 		               "totp", json_object_get(done, "totp"), "level",
-		               (int)json_integer_value(json_object_get(done, "level")));
+		               f == FLOW_ACTIVATE ? 1 : (int)json_integer_value(json_object_get(done, "level")));
 		s = json_dumps(st, JSON_INDENT(2));
 		if (b == NULL || PEM_write_bio_PrivateKey(b, pk, NULL, NULL, 0, NULL, NULL) != 1 ||
 		    (n = BIO_get_mem_data(b, &pem)) <= 0 ||
 		    write_file(o->state, "device.pem", pem, (size_t)n) != 0 || s == NULL ||
 		    write_file(o->state, "state.json", s, strlen(s)) != 0) {
-			fprintf(stderr, "eid-app: activated, but the app state could not be saved\n");
+			fprintf(stderr, "eid-app: done, but the app state could not be saved\n");
 		} else {
-			printf("activated: level %d, device %s (state in %s)\n",
-			       (int)json_integer_value(json_object_get(done, "level")),
+			printf("%s, device %s (state in %s)\n",
+			       f == FLOW_ACTIVATE  ? "activated: level 1"
+			       : f == FLOW_RECOVER ? "recovered: level 1, new password and passcode"
+			                           : "new device bound",
 			       json_string_value(json_object_get(done, "device_id")), o->state);
 			ret = 0;
 		}
 		free(s);
-		json_decref(st);
-		json_decref(done);
 		BIO_free(b);
 	}
 out:
+	json_decref(st);
+	json_decref(done);
 	json_decref(ans);
+	json_decref(jwk);
 	EVP_PKEY_free(pk);
 	free(after);
 	if (rc != NULL)
@@ -510,7 +549,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[optind], "activate") == 0)
-		return activate(&o);
+		return run_flow(&o, FLOW_ACTIVATE);
+	if (strcmp(argv[optind], "recover") == 0)
+		return run_flow(&o, FLOW_RECOVER);
+	if (strcmp(argv[optind], "rebind") == 0)
+		return run_flow(&o, FLOW_REBIND);
 	if (strcmp(argv[optind], "login") == 0)
 		return login(&o);
 	if (strcmp(argv[optind], "otp") == 0)

@@ -2,6 +2,7 @@
 -- (computed off the loop) either opens a session and clears the failures, or counts a failure
 -- and, at the limit, locks the account for a wait that doubles with each lock.
 -- KEYS[1] account   KEYS[2] used-challenge marker   KEYS[3] the new session
+-- KEYS[4] the set of the account's session keys (so they can all be ended at once)
 -- ARGV[1] 'ok' | 'bad' (passcode verdict)   ARGV[2] now (unix s)   ARGV[3] challenge lifetime (s)
 -- ARGV[4] failures allowed   ARGV[5] first lock (s)   ARGV[6] longest lock (s)
 -- ARGV[7] session idle lifetime (s)   ARGV[8] device id the login was signed with
@@ -22,6 +23,13 @@ end
 if ARGV[1] == 'ok' then
   redis.call('HSET', KEYS[1], 'pin_fails', 0, 'last_app_login', now)
   redis.call('SET', KEYS[3], ARGV[9], 'EX', tonumber(ARGV[7]))
+  -- forget sessions that expired by themselves, so the set stays small
+  if redis.call('SCARD', KEYS[4]) >= 16 then
+    for _, k in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+      if redis.call('EXISTS', k) == 0 then redis.call('SREM', KEYS[4], k) end
+    end
+  end
+  redis.call('SADD', KEYS[4], KEYS[3])
   return {'ok'}
 end
 local fails = tonumber(a[3] or '0') + 1

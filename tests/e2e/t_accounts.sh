@@ -101,7 +101,7 @@ suite_activation_start_verify() {
 	redis-cli -p "$REDIS_PORT" pexpire "eid:{001085012345}:act" 1 >/dev/null; sleep 0.05
 	out=$(post /app/v1/activation/verify "{\"id_number\":\"001085012345\",\"activation_id\":\"$aid\",\"code\":\"$code\"}")
 	check "verify: an expired code is refused" bash -c \
-		'[ "${0%% *}" = 400 ] && jqe ".error_description == \"no such activation, or it has expired\"" <<<"${0#* }"' "$out"
+		'[ "${0%% *}" = 400 ] && jqe ".error_description == \"no such operation, or it has expired\"" <<<"${0#* }"' "$out"
 }
 
 suite_activation_mismatch() {
@@ -329,7 +329,9 @@ suite_app_login() {
 	check "HS256 keyed with the device's public key is refused" test "${out%% *}" = 401
 	check "device refusals count no passcode failure" \
 		test "$(redis-cli -p "$REDIS_PORT" hget "eid:{001085012345}:acct" pin_fails)" = 0
-	out=$(post /app/v1/login "$(login_body "${c%?}A" "$(proof "$S" "${c%?}A")" 468213)")
+	# flip one character in the middle (the MAC no longer matches)
+	local f; f=${c:0:20}$([ "${c:20:1}" = A ] && echo B || echo A)${c:21}
+	out=$(post /app/v1/login "$(login_body "$f" "$(proof "$S" "$f")" 468213)")
 	check "a forged challenge is refused" test "${out%% *}" = 400
 	out=$(post /app/v1/login "{\"id_number\":\"079191000001\",\"challenge\":\"$(challenge 079191000001)\",\"signature\":\"$p\",\"passcode\":\"468213\"}")
 	check "an ID number without an account answers like a wrong device (no enumeration)" bash -c \
@@ -360,4 +362,75 @@ suite_app_lockout() {
 	done
 	check "the next lock waits twice as long (600 s)" bash -c \
 		'[ "${0%% *}" = 423 ] && jqe ".retry_after == 600" <<<"${0#* }"' "$out"
+}
+
+me_code() { curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(jq -r .session "$1/state.json")" "$(url /app/v1/me)"; }
+
+suite_rebind() {
+	activation_env || { nok "authd starts"; return; }
+	local A1=$E2E_DIR/app1 A2=$E2E_DIR/app2 out rc i
+	APP --state "$A1" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' >/dev/null
+	APP --state "$A1" login --passcode 468213 >/dev/null
+	check "before: the old phone's session works" test "$(me_code "$A1")" = 200
+	out=$(APP --state "$A2" --dev-sms rebind --id 001085012345 --password 'Matkhau#2026' 2>&1); rc=$?
+	check "eid-app rebind: password + SMS code bind the new phone" bash -c '[ "$0" = 0 ] && grep -q "^new device bound, device " <<<"$1"' "$rc" "$out"
+	check "rebind: the account is bound to the new device" \
+		test "$(redis-cli -p "$REDIS_PORT" hget "eid:{001085012345}:acct" device_id)" = "$(jq -r .device_id "$A2/state.json")"
+	check "rebind: the old phone's session ended" test "$(me_code "$A1")" = 401
+	out=$(APP --state "$A1" login --passcode 468213 2>&1)
+	check "rebind: the old phone can no longer log in (invalid_device)" grep -q "401 invalid_device" <<<"$out"
+	out=$(APP --state "$A2" login --passcode 468213 2>&1)
+	check "rebind: the new phone logs in with the same passcode" grep -q "^logged in" <<<"$out"
+	check "rebind: the level is kept (password + SMS are two factors)" \
+		test "$(jq -r .level "$A2/state.json")" = 1
+	check "rebind: the new phone got a new TOTP seed, and only it matches the stored one" bash -c \
+		'node "$0/totp_check.mjs" "$1/keys" 001085012345 "$(redis-cli -p "$2" hget "eid:{001085012345}:acct" totp)" "$(jq -r .totp.secret "$3/state.json")" "$(APP --state "$3" otp)" &&
+		 ! node "$0/totp_check.mjs" "$1/keys" 001085012345 "$(redis-cli -p "$2" hget "eid:{001085012345}:acct" totp)" "$(jq -r .totp.secret "$4/state.json")" "$(APP --state "$4" otp)" 2>/dev/null' \
+		"$HERE" "$E2E_DIR" "$REDIS_PORT" "$A2" "$A1"
+	out=$(post /app/v1/device/start '{"id_number":"001085012345","password":"Wrong#Pass1"}')
+	check "rebind: a wrong password is refused (401 invalid_password)" bash -c \
+		'[ "${0%% *}" = 401 ] && jqe ".error == \"invalid_password\"" <<<"${0#* }"' "$out"
+	local unknown; unknown=$(post /app/v1/device/start '{"id_number":"079191000001","password":"Wrong#Pass1"}')
+	check "rebind: an ID number without an account answers exactly like a wrong password" test "$unknown" = "$out"
+	for i in 2 3 4 5; do out=$(post /app/v1/device/start '{"id_number":"001085012345","password":"Wrong#Pass1"}'); done
+	check "rebind: the wrong password that locks reads like any other" test "$out" = "$unknown"
+	check "rebind: the lock is logged" grep -q '"ev":"account_locked".*"by":"password"' "$AUTHD_LOG"
+	out=$(post /app/v1/device/start '{"id_number":"001085012345","password":"Matkhau#2026"}')
+	check "rebind: while locked, only the right password learns of the lock (423)" test "${out%% *}" = 423
+	out=$(post /app/v1/device/start '{"id_number":"001085012345","password":"Wrong#Pass1"}')
+	check "rebind: while locked, a wrong password still reads like a wrong password" test "$out" = "$unknown"
+}
+
+suite_recovery() {
+	activation_env || { nok "authd starts"; return; }
+	local A1=$E2E_DIR/app1 A2=$E2E_DIR/app2 out rc
+	APP --state "$A1" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' >/dev/null
+	APP --state "$A1" login --passcode 468213 >/dev/null
+	# stand-in for a level-2 account, and a lock from forgotten passcodes
+	redis-cli -p "$REDIS_PORT" hset "eid:{001085012345}:acct" level 2 locked_until "$(( $(date +%s) + 3000 ))" >/dev/null
+	out=$(APP --state "$A2" --dev-sms recover --id 001085012345 --phone 0912345678 --name "Nguyễn Văn An" \
+		--dob 1985-03-14 --password 'Moi#Matkhau9' --passcode 902417 2>&1); rc=$?
+	check "eid-app recover: registry details + SMS code give new secrets on this phone" \
+		bash -c '[ "$0" = 0 ] && grep -q "^recovered: level 1" <<<"$1"' "$rc" "$out"
+	check "recovery: every session of the account ended" test "$(me_code "$A1")" = 401
+	check "recovery: the level drops to 1, and the history says why" bash -c \
+		'[ "$(redis-cli -p "$0" hget "eid:{001085012345}:acct" level)" = 1 ] &&
+		 redis-cli -p "$0" lrange "eid:{001085012345}:levels" -1 -1 | jqe ".level == 1 and .how == \"recovery\""' "$REDIS_PORT"
+	out=$(APP --state "$A2" login --passcode 902417 2>&1)
+	check "recovery: the lock is cleared and the new passcode logs in on the new phone" grep -q "^logged in" <<<"$out"
+	out=$(APP --state "$A1" login --passcode 468213 2>&1)
+	check "recovery: the old phone is retired" grep -q "401 invalid_device" <<<"$out"
+	out=$(post /app/v1/device/start '{"id_number":"001085012345","password":"Matkhau#2026"}')
+	check "recovery: the old password no longer verifies" test "${out%% *}" = 401
+	out=$(post /app/v1/device/start '{"id_number":"001085012345","password":"Moi#Matkhau9"}')
+	check "recovery: the new password does" test "${out%% *}" = 200
+	out=$(post /app/v1/recovery/start "$(jq -c '.phone = "0912345679"' <<<"$DEMO")")
+	check "recovery: a detail that differs gets the one mismatch answer" test "$out" = '400 {"error":"mismatch","error_description":"details do not match"}'
+	out=$(post /app/v1/recovery/start '{"id_number":"002203852315","phone":"0372387804","full_name":"Hồ Minh Sơn","date_of_birth":"2003-03-06"}')
+	check "recovery: a citizen without an account is told to activate (409)" bash -c \
+		'[ "${0%% *}" = 409 ] && jqe ".error == \"no_account\"" <<<"${0#* }"' "$out"
+	redis-cli -p "$REDIS_PORT" hset "eid:{001085012345}:acct" status revoked >/dev/null
+	out=$(post /app/v1/recovery/start "$DEMO")
+	check "recovery: a revoked account cannot be recovered from the app (403)" bash -c \
+		'[ "${0%% *}" = 403 ] && jqe ".error == \"account_revoked\"" <<<"${0#* }"' "$out"
 }
