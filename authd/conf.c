@@ -44,6 +44,7 @@ static const struct conf_key conf_keys[] = {
 	{ "redis.timeout_ms", CK_INT, O(redis_timeout_ms), 10, 60000, "1000" },
 	{ "keys.dir", CK_STR, O(keys_dir), 0, LIM_PATH, "\"keys\"" },
 	{ "clients.dir", CK_STR, O(clients_dir), 0, LIM_PATH, "\"clients\"" },
+	{ "chip.csca_dir", CK_STR, O(csca_dir), 0, LIM_PATH, "\"config/csca\"" },
 	/* RFC 6749 §4.1.2 recommends at most 10 minutes for codes; DESIGN §7 says <= 60 s. */
 	{ "tokens.code_ttl_s", CK_INT, O(ttl_code), 5, 60, "60" },
 	{ "tokens.access_ttl_s", CK_INT, O(ttl_access), 30, 3600, "300" },

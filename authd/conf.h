@@ -34,7 +34,7 @@ struct conf {
 	char *redis_password;              /* read from redis_password_file; wiped on free */
 	long long redis_connect_timeout_ms, redis_timeout_ms;
 
-	char *keys_dir, *clients_dir;
+	char *keys_dir, *clients_dir, *csca_dir;
 
 	long long ttl_code, ttl_access, ttl_id, ttl_refresh, ttl_refresh_max;
 

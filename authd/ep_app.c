@@ -12,6 +12,7 @@
 #include "accounts.h"
 #include "conf.h"
 #include "gen.h"
+#include "chip.h"
 #include "http.h"
 #include "jws.h"
 #include "keys.h"
@@ -1121,30 +1122,154 @@ static enum step me_loaded(struct req *r)
 	return reply_json(r, 200, s);
 }
 
+/* The app session presented as "Authorization: Bearer <ID>.<random>": the citizen's ID number
+ * and the session's key. 0, or -1 with 401 invalid_token and WWW-Authenticate set. */
+static int app_bearer(struct req *r, char id[ACCT_ID_LEN + 1], char k_sess[SK_MAX])
+{
+	const char *auth = http_header(r, "Authorization"), *tok = NULL;
+	char h[48];
+
+	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) <= 128 &&
+	    strlen(auth + 7) >= ACCT_ID_LEN + 2 && auth[7 + ACCT_ID_LEN] == '.') {
+		tok = auth + 7;
+		memcpy(id, tok, ACCT_ID_LEN);
+		id[ACCT_ID_LEN] = '\0';
+	}
+	if (tok == NULL || !acct_id_syntax_ok(id)) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "WWW-Authenticate",
+		                  "Bearer");
+		req_fail(r, 401, "invalid_token", "an app session is required");
+		return -1;
+	}
+	b64_sha256(tok, h);
+	sk_app_session(k_sess, id, h);
+	return 0;
+}
+
 enum step ep_app_me(struct req *r)
 {
 	struct me *m = req_ctx(r, sizeof(*m));
-	const char *auth = http_header(r, "Authorization"), *tok, *keys[3];
-	char h[48], idle[24];
+	const char *keys[3];
+	char idle[24];
 
 	if (m == NULL)
 		return req_fail_oom(r);
-	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || strlen(auth + 7) > 128 ||
-	    strlen(tok = auth + 7) < ACCT_ID_LEN + 2 || tok[ACCT_ID_LEN] != '.') {
-		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "WWW-Authenticate",
-		                  "Bearer");
-		return req_fail(r, 401, "invalid_token", "an app session is required");
-	}
-	memcpy(m->id, tok, ACCT_ID_LEN);
-	m->id[ACCT_ID_LEN] = '\0';
-	if (!acct_id_syntax_ok(m->id))
-		return req_fail(r, 401, "invalid_token", "an app session is required");
-	b64_sha256(tok, h);
-	sk_app_session(m->k_sess, m->id, h);
+	if (app_bearer(r, m->id, m->k_sess) != 0)
+		return STEP_DONE;
 	sk_acct(m->k_acct, m->id);
 	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->app_session_idle);
 	keys[0] = m->k_sess;
 	keys[1] = m->k_acct;
 	keys[2] = idle;
 	return store_eval(r, me_loaded, LUA_APP_SESSION, 2, 3, keys, NULL);
+}
+
+/* --- level 2 by chip: session + registry → passive authentication → match → raise --- */
+
+struct chipreq {
+	char id[ACCT_ID_LEN + 1], masked[ACCT_ID_LEN + 1];
+	char k_sess[SK_MAX], k_acct[SK_MAX], k_reg[SK_MAX], k_levels[SK_MAX];
+	uint8_t *sod, *dg1;
+	long sodlen, dg1len;
+};
+
+static enum step chip_loaded(struct req *r);
+static enum step chip_done(struct req *r);
+
+static int b64_field(struct req *r, const char *key, size_t maxbytes, uint8_t **out, long *len)
+{
+	const char *s;
+	size_t n;
+
+	if (http_json_need(r, key, (maxbytes * 4 + 2) / 3, &s) != 0)
+		return -1;
+	n = strlen(s);
+	if ((*out = arena_alloc(&r->arena, n * 3 / 4 + 3)) == NULL) {
+		req_fail_oom(r);
+		return -1;
+	}
+	if ((*len = sec_b64url_decode(s, n, *out)) < 0) {
+		req_fail(r, 400, "invalid_request",
+		         arena_printf(&r->arena, "%s: must be base64url", key));
+		return -1;
+	}
+	return 0;
+}
+
+enum step ep_app_level2_chip(struct req *r)
+{
+	struct chipreq *c = req_ctx(r, sizeof(*c));
+	const char *keys[4];
+	char idle[24];
+
+	if (c == NULL)
+		return req_fail_oom(r);
+	if (app_bearer(r, c->id, c->k_sess) != 0 ||
+	    b64_field(r, "sod", CHIP_SOD_MAX, &c->sod, &c->sodlen) != 0 ||
+	    b64_field(r, "dg1", CHIP_DG1_MAX, &c->dg1, &c->dg1len) != 0)
+		return STEP_DONE;
+	acct_id_mask(c->id, c->masked);
+	sk_acct(c->k_acct, c->id);
+	sk_reg(c->k_reg, c->id);
+	sk_levels(c->k_levels, c->id);
+	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->app_session_idle);
+	keys[0] = c->k_sess;
+	keys[1] = c->k_acct;
+	keys[2] = c->k_reg;
+	keys[3] = idle;
+	return store_eval(r, chip_loaded, LUA_CHIP_LOAD, 3, 4, keys, NULL);
+}
+
+static enum step chip_loaded(struct req *r)
+{
+	struct chipreq *c = r->ctx;
+	const struct sreply *x = r->reply;
+	struct errbuf eb = { 0 };
+	struct chip_mrz mrz;
+	struct acct_reg reg;
+	char *entry;
+	const char *args[3];
+
+	if (x == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (x->type != SR_ARRAY || x->n != 5)
+		return req_fail(r, 401, "invalid_token", "no such app session, or it has ended");
+	if (chip_passive_auth(r->gen->csca, c->sod, (size_t)c->sodlen, c->dg1, (size_t)c->dg1len,
+	                      &mrz, &eb) != 0) {
+		req_log(LOG_WARN, r, "level2_chip_refused", "id", c->masked, "why", eb.msg, NULL);
+		return req_fail(r, 400, "chip_invalid", arena_strdup(&r->arena, eb.msg));
+	}
+	memset(&reg, 0, sizeof(reg));
+	snprintf(reg.name, sizeof(reg.name), "%s", x->elem[1]->str);
+	snprintf(reg.dob, sizeof(reg.dob), "%s", x->elem[2]->str);
+	reg.sex = strcmp(x->elem[3]->str, "F") == 0 ? ACCT_FEMALE : ACCT_MALE;
+	snprintf(reg.doc, sizeof(reg.doc), "%s", x->elem[4]->str);
+	if (!chip_mrz_matches(&mrz, &reg)) {
+		req_log(LOG_WARN, r, "level2_chip_mismatch", "id", c->masked, NULL);
+		return req_fail(r, 400, "chip_mismatch",
+		                "the chip's data does not match this citizen's registry record");
+	}
+	entry = arena_printf(&r->arena,
+	                     "{\"level\":2,\"by\":\"citizen\",\"how\":\"chip\",\"doc\":\"%s\","
+	                     "\"at\":%lld}",
+	                     mrz.doc, (long long)time(NULL));
+	if (entry == NULL)
+		return req_fail_oom(r);
+	args[0] = c->k_acct;
+	args[1] = c->k_levels;
+	args[2] = entry;
+	return store_eval(r, chip_done, LUA_LEVEL2_COMMIT, 2, 3, args, NULL);
+}
+
+static enum step chip_done(struct req *r)
+{
+	struct chipreq *c = r->ctx;
+	const struct sreply *x = r->reply;
+
+	if (x == NULL || (x->type != SR_STATUS && x->type != SR_STRING))
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (strcmp(x->str, "ok") != 0)
+		return req_fail(r, 401, "invalid_token", "no such app session, or it has ended");
+	req_log(LOG_INFO, r, "level2_raised", "id", c->masked, "how", "chip", NULL);
+	return reply_json(r, 200, json_pack("{s:s, s:i}", "status", "active", "level", 2));
 }

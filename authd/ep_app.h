@@ -24,5 +24,6 @@ enum step ep_app_device_complete(struct req *r);
 enum step ep_app_login_challenge(struct req *r);
 enum step ep_app_login(struct req *r);
 enum step ep_app_me(struct req *r);
+enum step ep_app_level2_chip(struct req *r);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "chip.h"
 #include "clients.h"
 #include "conf.h"
 #include "ep_discovery.h"
@@ -26,6 +27,8 @@ int gen_load(const char *conf_path, unsigned long serial, struct gen **out, stru
 		goto out;
 	if ((r = keys_secret_load(g->conf->keys_dir, "pepper.key", g->pepper, eb)) != 0 ||
 	    (r = keys_secret_load(g->conf->keys_dir, "data.key", g->data_key, eb)) != 0)
+		goto out;
+	if ((r = chip_csca_load(g->conf->csca_dir, &g->csca, &g->ncsca, eb)) != 0)
 		goto out;
 	eb->file = NULL;
 	if ((r = clients_load(g->conf->clients_dir, &g->clients, eb)) != 0)
@@ -67,6 +70,7 @@ void gen_unref(struct gen *g)
 	sec_wipe(g->pepper, sizeof(g->pepper));
 	sec_wipe(g->data_key, sizeof(g->data_key));
 	free(g->discovery);
+	X509_STORE_free(g->csca);
 	clients_free(g->clients);
 	keys_free(g->keys);
 	conf_free(g->conf);

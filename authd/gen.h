@@ -24,6 +24,8 @@ struct gen {
 	struct conf *conf;
 	struct keyset *keys;
 	struct clientset *clients;
+	struct x509_store_st *csca; /* chip.csca_dir: trust anchors for level 2 by chip */
+	size_t ncsca;
 	uint8_t pepper[32];   /* keys/pepper.key */
 	uint8_t data_key[32]; /* keys/data.key */
 	char *discovery; /* /.well-known/openid-configuration body */

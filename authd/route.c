@@ -33,6 +33,7 @@ static const struct route routes[] = {
 	{ "POST", "/app/v1/login/challenge", ep_app_login_challenge, R_JSON, 1024 },
 	{ "POST", "/app/v1/login", ep_app_login, R_JSON | R_STORE, 8192 },
 	{ "GET", "/app/v1/me", ep_app_me, R_STORE, 0 },
+	{ "POST", "/app/v1/level2/chip", ep_app_level2_chip, R_JSON | R_STORE, 64 * 1024 },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -434,3 +434,62 @@ suite_recovery() {
 	check "recovery: a revoked account cannot be recovered from the app (403)" bash -c \
 		'[ "${0%% *}" = 403 ] && jqe ".error == \"account_revoked\"" <<<"${0#* }"' "$out"
 }
+
+b64u() { openssl base64 -A < "$1" | tr '+/' '-_' | tr -d '='; }
+chip_body() { jq -nc --arg s "$(b64u "$1")" --arg d "$(b64u "$2")" '{sod: $s, dg1: $d}'; }
+chip_post() { curl -sS -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $1" -d "$2" -w ' %{http_code}' "$(url /app/v1/level2/chip)" | awk '{code=$NF; $NF=""; sub(/ $/, ""); print code " " $0}'; }
+
+suite_level2_chip() {
+	prepare_dirs; redis_start
+	local P=$REPO/tests/pki
+	"$P/mkpki.sh" "$E2E_DIR/pki" "VN Test CSCA"
+	"$P/mkpki.sh" "$E2E_DIR/rogue" "Rogue CSCA"
+	mkdir -p "$E2E_DIR/csca"; cp "$E2E_DIR/pki/csca.pem" "$E2E_DIR/csca/"
+	write_conf ".chip.csca_dir = \"$E2E_DIR/csca\""
+	"$(dirname "$AUTHD")/eidctl" -c "$E2E_DIR/authd.json" import-population "$REPO/config/population-demo.csv" >/dev/null
+	authd_start || { nok "authd starts"; return; }
+	local S=$E2E_DIR/app tok out
+	APP --state "$S" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' >/dev/null
+	APP --state "$S" login --passcode 468213 >/dev/null
+	tok=$(jq -r .session "$S/state.json")
+	# the demo citizen's chip, and variants
+	"$P/mksod.sh" "$E2E_DIR/pki" "$E2E_DIR/good" 001085012345 085012345 850314 M 'NGUYEN<<VAN<AN'
+	"$P/mksod.sh" "$E2E_DIR/rogue" "$E2E_DIR/rogue-sod" 001085012345 085012345 850314 M 'NGUYEN<<VAN<AN'
+	"$P/mksod.sh" "$E2E_DIR/pki" "$E2E_DIR/other" 002203852315 203852315 030306 M 'HO<<MINH<SON'
+	node -e 'const fs=require("fs"),c=require("crypto");const s=fs.readFileSync(process.argv[1]);
+		const h=c.createHash("sha256").update(fs.readFileSync(process.argv[2])).digest();const i=s.indexOf(h);
+		if(i<0)process.exit(1);s[i+5]^=1;fs.writeFileSync(process.argv[3],s)' \
+		"$E2E_DIR/good/sod.der" "$E2E_DIR/good/dg1.bin" "$E2E_DIR/forged.der"
+	out=$(chip_post "$tok" "$(chip_body "$E2E_DIR/forged.der" "$E2E_DIR/good/dg1.bin")")
+	check "chip: a forged SOD (signed content altered) is refused" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"chip_invalid\" and (.error_description | contains(\"signature does not verify\"))" <<<"${0#* }"' "$out"
+	out=$(chip_post "$tok" "$(chip_body "$E2E_DIR/rogue-sod/sod.der" "$E2E_DIR/rogue-sod/dg1.bin")")
+	check "chip: a Document Signer from an untrusted CSCA is refused" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error_description | contains(\"does not chain to a trusted CSCA\")" <<<"${0#* }"' "$out"
+	out=$(chip_post "$tok" "$(chip_body "$E2E_DIR/good/sod.der" "$E2E_DIR/other/dg1.bin")")
+	check "chip: a DG1 that is not the one the SOD signs is refused" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error_description | contains(\"hash is not the one the SOD signs\")" <<<"${0#* }"' "$out"
+	out=$(chip_post "$tok" "$(chip_body "$E2E_DIR/other/sod.der" "$E2E_DIR/other/dg1.bin")")
+	check "chip: a genuine chip of another citizen does not match the registry" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"chip_mismatch\"" <<<"${0#* }"' "$out"
+	out=$(chip_post "not-a-session" "$(chip_body "$E2E_DIR/good/sod.der" "$E2E_DIR/good/dg1.bin")")
+	check "chip: without an app session: 401" test "${out%% *}" = 401
+	out=$(chip_post "$tok" '{"sod":"!!","dg1":"AA"}')
+	check "chip: a SOD that is not base64url: 400" test "${out%% *}" = 400
+	out=$(chip_post "$tok" "$(jq -nc '{sod: "MIIB", dg1: "YQ"}')")
+	check "chip: a SOD that is not CMS: 400" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"chip_invalid\"" <<<"${0#* }"' "$out"
+	check "chip: after every refusal the account is still level 1" \
+		test "$(redis-cli -p "$REDIS_PORT" hget "eid:{001085012345}:acct" level)" = 1
+	out=$(chip_post "$tok" "$(chip_body "$E2E_DIR/good/sod.der" "$E2E_DIR/good/dg1.bin")")
+	check "chip: the citizen's own chip (passive authentication + registry match) raises to level 2" \
+		test "$out" = '200 {"status":"active","level":2}'
+	check "chip: the level history records the chip path and document" bash -c \
+		'redis-cli -p "$0" lrange "eid:{001085012345}:levels" -1 -1 | jqe ".level == 2 and .how == \"chip\" and .doc == \"085012345\""' "$REDIS_PORT"
+	check "chip: the app session sees level 2" bash -c \
+		'curl -fsS -H "Authorization: Bearer $0" "$1" | jqe ".level == 2"' "$tok" "$(url /app/v1/me)"
+	{ printf '\x77\x82'; printf "\\x$(printf %02x $(( $(stat -c %s "$E2E_DIR/good/sod.der") >> 8 )))\\x$(printf %02x $(( $(stat -c %s "$E2E_DIR/good/sod.der") & 255 )))"; cat "$E2E_DIR/good/sod.der"; } > "$E2E_DIR/ef.sod"
+	out=$(chip_post "$tok" "$(chip_body "$E2E_DIR/ef.sod" "$E2E_DIR/good/dg1.bin")")
+	check "chip: EF.SOD in its '77' file tag is accepted too (idempotent at level 2)" test "${out%% *}" = 200
+	check "chip: one level-2 entry in the history" \
+		test "$(redis-cli -p "$REDIS_PORT" lrange "eid:{001085012345}:levels" 0 -1 | grep -c '"level":2')" = 1
+}
