@@ -8,6 +8,7 @@
  *           lost phone or forgotten secrets: registry details + SMS → new secrets, this device
  *   eid-app [...] rebind --id ID --password PW    a new phone: password + SMS → this device
  *   eid-app [--state DIR] login --passcode PIN   open an app session (passcode + device key)
+ *   eid-app [--state DIR] level2 --sod FILE --dg1 FILE   level 2 by chip card (EF.SOD, DG1)
  *   eid-app [--state DIR] otp        the current one-time code (TOTP, RFC 6238)
  *   eid-app [--state DIR] status     what this app is bound to (and the server's view, when
  *                                    a session is open)
@@ -40,7 +41,7 @@
 
 struct opts {
 	const char *url, *state, *conf, *id, *phone, *name, *dob, *password, *passcode;
-	const char *device_name, *code;
+	const char *device_name, *code, *sod, *dg1;
 	int dev_sms;
 };
 
@@ -54,6 +55,7 @@ static void usage(void)
 	        "--passcode PIN\n"
 	        "       eid-app [...] rebind --id ID --password PW\n"
 	        "       eid-app [--state DIR] login --passcode PIN\n"
+	        "       eid-app [--state DIR] level2 --sod FILE --dg1 FILE\n"
 	        "       eid-app [--state DIR] otp | status\n");
 }
 
@@ -453,6 +455,69 @@ out:
 	return ret;
 }
 
+/* The chip's files as base64url, read whole (at most 64 KiB). */
+static char *file_b64url(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char buf[65536];
+	size_t n;
+	char *out;
+
+	if (f == NULL) {
+		fprintf(stderr, "eid-app: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if ((out = malloc(sec_b64url_len(n) + 1)) != NULL)
+		sec_b64url_encode(buf, n, out);
+	return out;
+}
+
+static int level2(const struct opts *o)
+{
+	json_t *st = load_state(o->state), *ans = NULL, *body;
+	const char *url, *session;
+	char *sod = NULL, *dg1 = NULL;
+	int status, ret = 1;
+
+	if (st == NULL)
+		return 1;
+	if (o->sod == NULL || o->dg1 == NULL) {
+		usage();
+		json_decref(st);
+		return 2;
+	}
+	url = json_string_value(json_object_get(st, "url"));
+	session = json_string_value(json_object_get(st, "session"));
+	if (session == NULL) {
+		fprintf(stderr, "eid-app: log in first (eid-app login --passcode PIN)\n");
+		goto out;
+	}
+	if ((sod = file_b64url(o->sod)) == NULL || (dg1 = file_b64url(o->dg1)) == NULL)
+		goto out;
+	body = json_pack("{s:s, s:s}", "sod", sod, "dg1", dg1);
+	status = tool_http_json("POST", endpoint(&(struct opts){ .url = url }, "/app/v1/level2/chip"),
+	                        body, session, 20, &ans);
+	json_decref(body);
+	if (status != 200) {
+		ret = refused("level 2", status, ans);
+		ans = NULL;
+		goto out;
+	}
+	json_object_set_new(st, "level", json_integer(2));
+	if (save_state(o->state, st) != 0)
+		goto out;
+	printf("level 2: the chip card's data is authentic and matches the registry\n");
+	ret = 0;
+out:
+	free(sod);
+	free(dg1);
+	json_decref(ans);
+	json_decref(st);
+	return ret;
+}
+
 static int otp(const struct opts *o)
 {
 	json_t *st = load_state(o->state);
@@ -521,7 +586,8 @@ int main(int argc, char **argv)
 		{ "phone", required_argument, NULL, 'p' },    { "name", required_argument, NULL, 'n' },
 		{ "dob", required_argument, NULL, 'b' },      { "password", required_argument, NULL, 'w' },
 		{ "passcode", required_argument, NULL, 'P' }, { "device-name", required_argument, NULL, 'd' },
-		{ "code", required_argument, NULL, 'k' },     { NULL, 0, NULL, 0 },
+		{ "code", required_argument, NULL, 'k' },     { "sod", required_argument, NULL, 'S' },
+		{ "dg1", required_argument, NULL, 'G' },      { NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .url = "http://127.0.0.1:8080", .state = "var/eid-app",
 		          .conf = "config/authd.json" };
@@ -541,6 +607,8 @@ int main(int argc, char **argv)
 		case 'P': o.passcode = optarg; break;
 		case 'd': o.device_name = optarg; break;
 		case 'k': o.code = optarg; break;
+		case 'S': o.sod = optarg; break;
+		case 'G': o.dg1 = optarg; break;
 		default: usage(); return 2;
 		}
 	}
@@ -556,6 +624,8 @@ int main(int argc, char **argv)
 		return run_flow(&o, FLOW_REBIND);
 	if (strcmp(argv[optind], "login") == 0)
 		return login(&o);
+	if (strcmp(argv[optind], "level2") == 0)
+		return level2(&o);
 	if (strcmp(argv[optind], "otp") == 0)
 		return otp(&o);
 	if (strcmp(argv[optind], "status") == 0)

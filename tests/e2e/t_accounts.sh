@@ -480,9 +480,11 @@ suite_level2_chip() {
 	check "chip: a SOD that is not CMS: 400" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"chip_invalid\"" <<<"${0#* }"' "$out"
 	check "chip: after every refusal the account is still level 1" \
 		test "$(redis-cli -p "$REDIS_PORT" hget "eid:{001085012345}:acct" level)" = 1
-	out=$(chip_post "$tok" "$(chip_body "$E2E_DIR/good/sod.der" "$E2E_DIR/good/dg1.bin")")
-	check "chip: the citizen's own chip (passive authentication + registry match) raises to level 2" \
-		test "$out" = '200 {"status":"active","level":2}'
+	out=$(APP --state "$S" level2 --sod "$E2E_DIR/rogue-sod/sod.der" --dg1 "$E2E_DIR/rogue-sod/dg1.bin" 2>&1)
+	check "eid-app level2 prints the refusal's reason" grep -q "400 chip_invalid.*trusted CSCA" <<<"$out"
+	out=$(APP --state "$S" level2 --sod "$E2E_DIR/good/sod.der" --dg1 "$E2E_DIR/good/dg1.bin" 2>&1)
+	check "eid-app level2: the citizen's own chip (passive authentication + registry match) raises to level 2" \
+		grep -q "^level 2: " <<<"$out"
 	check "chip: the level history records the chip path and document" bash -c \
 		'redis-cli -p "$0" lrange "eid:{001085012345}:levels" -1 -1 | jqe ".level == 2 and .how == \"chip\" and .doc == \"085012345\""' "$REDIS_PORT"
 	check "chip: the app session sees level 2" bash -c \
