@@ -70,8 +70,9 @@ run: deps
 	@tools/run.sh $(B)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(B)/authd
+	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS)
 	@tests/bench/discovery.sh $(B)/authd
+	@tests/bench/login_storm.sh $(B)
 
 clean:
 	rm -rf build build-asan

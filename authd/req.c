@@ -8,6 +8,7 @@
 #include "http.h"
 #include "route.h"
 #include "worker.h"
+#include "workq.h"
 
 void *req_ctx(struct req *r, size_t n)
 {
@@ -49,6 +50,8 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 		        NULL);
 		req_fail(r, 503, "temporarily_unavailable", "storage did not answer in time");
 		http_finish(r);
+		if (r->workq_job != NULL)
+			workq_skip(r->workq_job);
 	}
 	maybe_free(r);
 }

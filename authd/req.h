@@ -54,6 +54,7 @@ struct req {
 	int store_down;                /* the last store call failed for want of Redis */
 	struct sreply *reply;          /* the last recorded Redis reply (arena memory) */
 	struct event *deadline;        /* armed on the first STEP_WAIT */
+	void *workq_job;               /* a queued pool job, while there is one (workq.c) */
 	int replied;                   /* the one evhttp_send_* happened */
 
 	/* The response being prepared (rendered once by http_finish). */

@@ -1,4 +1,5 @@
 /* workq.c — see workq.h. */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "workq.h"
 
 #include <errno.h>
@@ -7,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -19,7 +22,8 @@ struct job {
 	void *arg;
 	struct req *r;
 	step_fn next_step;
-	int cancelled;
+	int cancelled;       /* loop only: never ran (the pool stopped) */
+	atomic_int skip;     /* set by the loop when the request was answered meanwhile */
 };
 
 struct workq {
@@ -36,6 +40,16 @@ static void *thread_main(void *p)
 {
 	struct workq *q = p;
 
+	/* SCHED_IDLE (this thread only): hashing runs only on time the event loops leave, so a
+	 * login storm adds next to nothing to other requests' latency; when the machine is
+	 * saturated, logins wait and meet their deadline (503) instead of slowing everything.
+	 * Failure is harmless: the thread then keeps the default policy. */
+	{
+		struct sched_param sp = { 0 };
+
+		if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
+			log_event(LOG_WARN, NULL, "workq_sched_idle_failed", NULL);
+	}
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		struct job *j;
@@ -51,7 +65,10 @@ static void *thread_main(void *p)
 			q->todo_tail = NULL;
 		q->queued--;
 		pthread_mutex_unlock(&q->mu);
-		j->fn(j->arg);
+		/* a request answered meanwhile (deadline) does not need the work: its late result is
+		 * dropped anyway, and a backlog of dead jobs would delay the live ones */
+		if (!atomic_load(&j->skip))
+			j->fn(j->arg);
 		pthread_mutex_lock(&q->mu);
 		j->next = q->done;
 		q->done = j;
@@ -67,6 +84,7 @@ static void finish(struct job *j)
 {
 	struct req *r = j->r;
 
+	r->workq_job = NULL;
 	if (j->cancelled)
 		r->store_down = 1; /* answered as "temporarily unavailable" by req_resume */
 	req_resume(r, j->next_step);
@@ -167,6 +185,7 @@ enum step workq_run(struct req *r, workq_fn fn, void *arg, step_fn next)
 
 	if (q == NULL || (j = calloc(1, sizeof(*j))) == NULL)
 		return req_fail(r, 503, "temporarily_unavailable", "busy");
+	atomic_init(&j->skip, 0);
 	j->fn = fn;
 	j->arg = arg;
 	j->r = r;
@@ -187,5 +206,11 @@ enum step workq_run(struct req *r, workq_fn fn, void *arg, step_fn next)
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	r->pending++;
+	r->workq_job = j;
 	return STEP_WAIT;
+}
+
+void workq_skip(void *job)
+{
+	atomic_store(&((struct job *)job)->skip, 1);
 }

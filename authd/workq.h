@@ -26,4 +26,8 @@ void workq_free(struct workq *q);
  * 503 set when the queue is full. */
 enum step workq_run(struct req *r, workq_fn fn, void *arg, step_fn next);
 
+/* The request of this job (r->workq_job) was answered without it: the pool may skip the work
+ * (the job still completes, with its result unused). Loop thread only. */
+void workq_skip(void *job);
+
 #endif

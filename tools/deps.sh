@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(build-essential pkg-config
       libevent-dev libssl-dev libjwt-dev libhiredis-dev liboath-dev libjansson-dev libcmocka-dev
       libargon2-dev
-      redis-server curl jq wrk openssl procps util-linux)
+      redis-server curl jq wrk openssl procps util-linux argon2)
 
 missing=()
 for p in "${PKGS[@]}"; do
