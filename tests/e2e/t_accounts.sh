@@ -257,6 +257,11 @@ suite_activation_sigkill() {
 		ids+=("$id")
 		echo "$id $aid" >> "$E2E_DIR/pending"
 	done < <(sed -n '2,40p' "$REPO/config/population-demo.csv" | sed 's/"[^"]*"/RES/')
+	local verified=0
+	for id in "${ids[@]}"; do
+		[ "$(redis-cli -p "$REDIS_PORT" hget "eid:{$id}:act" state)" = verified ] && verified=$((verified + 1))
+	done
+	check "setup: ${#ids[@]} activations verified before the kill" test "$verified" = "${#ids[@]}"
 	# fire all completions at once, and kill authd (master and workers) while they hash
 	local cpids=()
 	while read -r id aid; do
