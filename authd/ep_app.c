@@ -1,7 +1,6 @@
 /* ep_app.c — see ep_app.h. */
 #include "ep_app.h"
 
-#include <event2/http.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -1111,8 +1110,7 @@ static enum step me_loaded(struct req *r)
 	if (x == NULL)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	if (x->type != SR_ARRAY || x->n != 3 || (s = json_loads(x->elem[0]->str, 0, NULL)) == NULL) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "WWW-Authenticate",
-		                  "Bearer error=\"invalid_token\"");
+		r->www_auth = "Bearer error=\"invalid_token\"";
 		return req_fail(r, 401, "invalid_token", "no such app session, or it has ended");
 	}
 	acct_id_mask(m->id, masked);
@@ -1136,8 +1134,7 @@ static int app_bearer(struct req *r, char id[ACCT_ID_LEN + 1], char k_sess[SK_MA
 		id[ACCT_ID_LEN] = '\0';
 	}
 	if (tok == NULL || !acct_id_syntax_ok(id)) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "WWW-Authenticate",
-		                  "Bearer");
+		r->www_auth = "Bearer";
 		req_fail(r, 401, "invalid_token", "an app session is required");
 		return -1;
 	}

@@ -347,6 +347,8 @@ void http_finish(struct req *r)
 		evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
 	if (r->allow != NULL)
 		evhttp_add_header(h, "Allow", r->allow);
+	if (r->www_auth != NULL)
+		evhttp_add_header(h, "WWW-Authenticate", r->www_auth);
 	if (r->w->draining)
 		evhttp_add_header(h, "Connection", "close");
 	/* The one send: it also frees an evhttp request whose connection has died. */

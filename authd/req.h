@@ -65,6 +65,7 @@ struct req {
 	const char *error;             /* OAuth error code, when set by req_fail */
 	const char *error_desc;
 	const char *allow;             /* Allow header for 405 */
+	const char *www_auth;          /* WWW-Authenticate for 401 (RFC 6750 §3) */
 	const char *client_id;         /* for the access line, once authenticated */
 
 	struct json_t *json;           /* R_JSON routes: the parsed body (released with the arena) */
