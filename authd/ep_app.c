@@ -11,6 +11,7 @@
 #include "accounts.h"
 #include "conf.h"
 #include "gen.h"
+#include "audit.h"
 #include "chip.h"
 #include "http.h"
 #include "jws.h"
@@ -443,6 +444,7 @@ static void hash_job(void *p)
 static enum step complete_peeked(struct req *r);
 static enum step complete_hashed(struct req *r);
 static enum step complete_done(struct req *r);
+static enum step complete_reply(struct req *r);
 
 /* The device key: a public P-256 JWK, stored as its minimal members; its id is the RFC 7638
  * thumbprint. */
@@ -654,6 +656,15 @@ static enum step complete_done(struct req *r)
 		return req_fail(r, 400, "invalid_request", "no such operation, or it has expired");
 	req_log(LOG_INFO, r, c->a.flow == &FLOW_ACT ? "account_activated" : "account_recovered",
 	        "id", c->a.masked, "level", "1", "device", c->device_id, NULL);
+	return audit_append(r, complete_reply,
+	                    c->a.flow == &FLOW_ACT ? "account_activated" : "account_recovered",
+	                    c->a.masked, c->device_id);
+}
+
+static enum step complete_reply(struct req *r)
+{
+	struct complete *c = r->ctx;
+
 	return reply_json(r, c->a.flow == &FLOW_ACT ? 201 : 200,
 	                  json_pack("{s:s, s:i, s:s, s:{s:s, s:s, s:i, s:i}}", "status", "active",
 	                            "level", 1, "device_id", c->device_id, "totp", "secret",
@@ -685,7 +696,7 @@ struct newdev {
 	char device_id[KEYS_KID_SIZE];
 	char *device_jwk;
 	const char *device_name;
-	int locked;
+	int locked, level;
 };
 
 static void pw_job(void *p)
@@ -704,6 +715,8 @@ static void defer_wipe_password(void *p)
 static enum step dev_loaded(struct req *r);
 static enum step dev_checked(struct req *r);
 static enum step dev_failed(struct req *r);
+static enum step dev_reply(struct req *r);
+static enum step dev_refused(struct req *r);
 
 enum step ep_app_device_start(struct req *r)
 {
@@ -806,10 +819,18 @@ static enum step dev_failed(struct req *r)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	/* Even the attempt that locks reads like any wrong password: whoever does not know the
 	 * password learns nothing about the account (DESIGN §8). */
-	if (strcmp(x->elem[0]->str, "locked") == 0)
+	if (strcmp(x->elem[0]->str, "locked") == 0) {
 		req_log(LOG_WARN, r, "account_locked", "id", d->a.masked, "by", "password", NULL);
-	else
-		req_log(LOG_WARN, r, "new_device_bad_password", "id", d->a.masked, NULL);
+		return audit_append(r, dev_refused, "account_locked", d->a.masked, "password");
+	}
+	req_log(LOG_WARN, r, "new_device_bad_password", "id", d->a.masked, NULL);
+	return audit_append(r, dev_refused, "password_failed", d->a.masked,
+	                    strcmp(x->elem[0]->str, "while_locked") == 0 ? "new_device,while_locked"
+	                                                                 : "new_device");
+}
+
+static enum step dev_refused(struct req *r)
+{
 	return req_fail(r, 401, "invalid_password", "the password is wrong");
 }
 
@@ -830,9 +851,17 @@ static enum step dev_done(struct req *r)
 	if (strcmp(v, "ok") != 0 || x->n != 2)
 		return req_fail(r, 400, "invalid_request", "no such operation, or it has expired");
 	req_log(LOG_INFO, r, "device_bound", "id", d->a.masked, "device", d->device_id, NULL);
+	d->level = (int)x->elem[1]->integer;
+	return audit_append(r, dev_reply, "device_bound", d->a.masked, d->device_id);
+}
+
+static enum step dev_reply(struct req *r)
+{
+	struct newdev *d = r->ctx;
+
 	return reply_json(r, 200,
 	                  json_pack("{s:s, s:I, s:s, s:{s:s, s:s, s:i, s:i}}", "status", "bound",
-	                            "level", (json_int_t)x->elem[1]->integer, "device_id",
+	                            "level", (json_int_t)d->level, "device_id",
 	                            d->device_id, "totp", "secret", d->a.code, "algorithm", "SHA1",
 	                            "digits", 6, "period", 30));
 }
@@ -905,6 +934,8 @@ struct login {
 	char k_acct[SK_MAX], k_used[SK_MAX], k_sess[SK_MAX], k_sessions[SK_MAX];
 	char device_id[KEYS_KID_SIZE];
 	char token[ACCT_ID_LEN + 2 + 48];
+	const char *outcome; /* login_done's verdict, for login_reply */
+	long long n;
 	struct pin_job {
 		uint8_t pepper[32];
 		char *passcode;   /* arena_secret */
@@ -924,6 +955,7 @@ static void pin_job(void *p)
 static enum step login_loaded(struct req *r);
 static enum step login_verified(struct req *r);
 static enum step login_done(struct req *r);
+static enum step login_reply(struct req *r);
 
 static void defer_wipe_passcode(void *p)
 {
@@ -1064,30 +1096,46 @@ static enum step login_done(struct req *r)
 	struct login *l = r->ctx;
 	const struct sreply *x = r->reply;
 	const char *v;
-	char n[24];
 
 	if (x == NULL || x->type != SR_ARRAY || x->n < 1 || x->elem[0]->type != SR_STRING)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	v = x->elem[0]->str;
+	l->outcome = v;
+	l->n = x->n == 2 && x->elem[1]->type == SR_INTEGER ? x->elem[1]->integer : 0;
 	if (strcmp(v, "ok") == 0) {
 		req_log(LOG_INFO, r, "app_login", "id", l->masked, "device", l->device_id, NULL);
+		return audit_append(r, login_reply, "app_login", l->masked, l->device_id);
+	}
+	if (strcmp(v, "locked") == 0 || strcmp(v, "bad") == 0) {
+		req_log(LOG_WARN, r, v[0] == 'l' ? "account_locked" : "app_login_bad_passcode", "id",
+		        l->masked, NULL);
+		return audit_append(r, login_reply, v[0] == 'l' ? "account_locked" : "passcode_failed",
+		                    l->masked, "app_login");
+	}
+	return login_reply(r);
+}
+
+static enum step login_reply(struct req *r)
+{
+	struct login *l = r->ctx;
+	const char *v = l->outcome;
+	char n[24];
+
+	if (strcmp(v, "ok") == 0)
 		return reply_json(r, 200, json_pack("{s:s, s:s, s:I}", "session", l->token,
 		                                    "token_type", "Bearer", "expires_in",
 		                                    (json_int_t)r->gen->conf->app_session_idle));
-	}
 	if (strcmp(v, "replay") == 0)
 		return req_fail(r, 400, "invalid_challenge", "this challenge was already used");
 	if (strcmp(v, "gone") == 0)
 		return req_fail(r, 401, "invalid_device", "this device is not the one bound to the account");
-	snprintf(n, sizeof(n), "%lld", x->n == 2 ? x->elem[1]->integer : 0);
+	snprintf(n, sizeof(n), "%lld", l->n);
 	if (strcmp(v, "locked") == 0) {
-		req_log(LOG_WARN, r, "account_locked", "id", l->masked, "seconds", n, NULL);
 		return reply_json(r, 423, json_pack("{s:s, s:s, s:I}", "error", "account_locked",
 		                                    "error_description",
 		                                    "too many wrong passcodes: try again later",
 		                                    "retry_after", (json_int_t)atoll(n)));
 	}
-	req_log(LOG_WARN, r, "app_login_bad_passcode", "id", l->masked, "left", n, NULL);
 	return reply_json(r, 401, json_pack("{s:s, s:s, s:I}", "error", "invalid_passcode",
 	                                    "error_description", "the passcode is wrong",
 	                                    "attempts_left", (json_int_t)atoll(n)));
@@ -1172,6 +1220,7 @@ struct chipreq {
 
 static enum step chip_loaded(struct req *r);
 static enum step chip_done(struct req *r);
+static enum step chip_reply(struct req *r);
 
 static int b64_field(struct req *r, const char *key, size_t maxbytes, uint8_t **out, long *len)
 {
@@ -1268,5 +1317,10 @@ static enum step chip_done(struct req *r)
 	if (strcmp(x->str, "ok") != 0)
 		return req_fail(r, 401, "invalid_token", "no such app session, or it has ended");
 	req_log(LOG_INFO, r, "level2_raised", "id", c->masked, "how", "chip", NULL);
+	return audit_append(r, chip_reply, "level2_raised", c->masked, "chip");
+}
+
+static enum step chip_reply(struct req *r)
+{
 	return reply_json(r, 200, json_pack("{s:s, s:i}", "status", "active", "level", 2));
 }

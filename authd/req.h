@@ -70,6 +70,7 @@ struct req {
 
 	struct json_t *json;           /* R_JSON routes: the parsed body (released with the arena) */
 	void *ctx;                     /* the handler's own state (req_ctx) */
+	void *ctx_audit;               /* audit.c's state while an append is under way */
 	char first[LIM_ARENA_FIRST];   /* the arena's first block */
 };
 

@@ -15,6 +15,8 @@
  *   eid:{ID}:rl:act     string  activation mismatches for this ID number (fixed window)
  *   eid:rl:ip:<ip>:act  string  activation mismatches from one client address (own slot)
  *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
+ *   eid:audit           stream  the hash-chained audit log (audit.c)
+ *   eid:audit:head      string  the hash of its last entry
  *
  * Builders write into a caller buffer of at least SK_MAX bytes and return the length.
  */
@@ -82,5 +84,7 @@ static inline int sk_rl_act_ip(char out[SK_MAX], const char *ip)
 }
 
 #define SK_SMS_OUTBOX SK_PREFIX "sms:outbox"
+#define SK_AUDIT SK_PREFIX "audit"
+#define SK_AUDIT_HEAD SK_PREFIX "audit:head"
 
 #endif

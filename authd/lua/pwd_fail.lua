@@ -2,8 +2,13 @@
 -- passcodes, with the same doubling wait.
 -- KEYS[1] account   ARGV[1] now   ARGV[2] failures allowed   ARGV[3] first lock (s)
 -- ARGV[4] longest lock (s)
--- Returns {'bad', failures left} | {'locked', seconds}.
-local a = redis.call('HMGET', KEYS[1], 'pwd_fails', 'locks')
+-- Returns {'bad', failures left} | {'locked', seconds} | {'while_locked', seconds} (already
+-- locked: not counted, so a flood of parallel attempts cannot stretch the lock).
+local a = redis.call('HMGET', KEYS[1], 'pwd_fails', 'locks', 'locked_until')
+local until_ = tonumber(a[3] or '0')
+if until_ > tonumber(ARGV[1]) then
+  return {'while_locked', until_ - tonumber(ARGV[1])}
+end
 local fails = tonumber(a[1] or '0') + 1
 local max = tonumber(ARGV[2])
 if fails >= max then
