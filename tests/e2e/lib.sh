@@ -45,11 +45,14 @@ check() {
 	if out=$("$@" 2>&1); then ok "$name"; else nok "$name" "$(printf '%s' "$out" | tail -3)"; fi
 }
 
-# A TCP port on 127.0.0.1 nobody listens on (bounded tries).
+# A TCP port on 127.0.0.1 nobody listens on (bounded tries), below the kernel's ephemeral range
+# (where every client connection takes its local port, so a port free now may not be later).
 free_port() {
-	local p
+	local p lo
+	lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$lo" -gt 12000 ] || lo=32768
 	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
 	done
 	return 1
@@ -65,12 +68,22 @@ wait_for() {
 redis_start() {
 	REDIS_PORT=${REDIS_PORT:-$(free_port)}
 	mkdir -p "$E2E_DIR/redis"
-	redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --unixsocket "$E2E_DIR/redis/redis.sock" \
-		--dir "$E2E_DIR/redis" --pidfile "$E2E_DIR/redis/redis.pid" --appendonly yes \
-		--save '' --daemonize no --logfile "$E2E_DIR/redis/redis.log" &
-	REDIS_PID=$!
-	E2E_PIDS+=("$REDIS_PID")
-	wait_for redis-cli -p "$REDIS_PORT" ping
+	for try in 1 2 3; do
+		redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --unixsocket "$E2E_DIR/redis/redis.sock" \
+			--dir "$E2E_DIR/redis" --pidfile "$E2E_DIR/redis/redis.pid" --appendonly yes \
+			--save '' --daemonize no --logfile "$E2E_DIR/redis/redis.log" &
+		REDIS_PID=$!
+		E2E_PIDS+=("$REDIS_PID")
+		wait_for redis-cli -p "$REDIS_PORT" ping && return 0
+		# the port was taken meanwhile (or Redis failed): say why, and try another port once
+		echo "  (redis-server on port $REDIS_PORT did not start: $(tail -1 "$E2E_DIR/redis/redis.log" 2>/dev/null))"
+		kill "$REDIS_PID" 2>/dev/null
+		[ "$try" -lt 3 ] || break
+		# keep the port when a test restarts Redis on purpose (it must return on the same port)
+		[ -n "${REDIS_KEEP_PORT:-}" ] || { REDIS_PORT=$(free_port); export REDIS_PORT; }
+	done
+	nok "redis-server starts"
+	return 1
 }
 
 redis_stop() {
