@@ -74,6 +74,9 @@ static const struct conf_key conf_keys[] = {
 	{ "accounts.lock_max_s", CK_INT, O(lock_max), 60, 30LL * 86400, "86400" },
 	{ "accounts.activation_mismatches_per_ip_hour", CK_INT, O(act_per_ip_hour), 1, 100000,
 	  "30" },
+	/* wrong passcodes, passwords, SMS codes and device signatures from one client address */
+	{ "accounts.auth_failures_per_ip_hour", CK_INT, O(auth_fail_per_ip_hour), 1, 1000000,
+	  "100" },
 };
 #undef O
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

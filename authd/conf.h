@@ -44,6 +44,7 @@ struct conf {
 
 	long long sms_code_ttl, sms_code_attempts;      /* activation / recovery SMS codes */
 	long long act_per_id_hour, act_per_ip_hour;     /* activation mismatches allowed per hour */
+	long long auth_fail_per_ip_hour;                /* authentication failures per address/hour */
 	long long argon2_t, argon2_m_kib, argon2_lanes; /* password and passcode hashing */
 	long long hash_threads, hash_queue;             /* per worker: pool threads, queue bound */
 	long long challenge_ttl, app_session_idle;      /* app login */

@@ -11,6 +11,7 @@
 #include "accounts.h"
 #include "conf.h"
 #include "gen.h"
+#include "guard.h"
 #include "audit.h"
 #include "chip.h"
 #include "http.h"
@@ -340,6 +341,7 @@ static enum step verify_checked(struct req *r)
 	}
 	req_log(LOG_WARN, r, "sms_code_refused", "op", a->flow->name, "id", a->masked, "result", v,
 	        NULL);
+	guard_fail(r);
 	if (strcmp(v, "bad") == 0 && x->n == 2 && x->elem[1]->type == SR_INTEGER) {
 		json_t *j = json_pack("{s:s, s:s, s:I}", "error", "invalid_code", "error_description",
 		                      "the code is wrong", "attempts_left",
@@ -769,6 +771,8 @@ static enum step dev_checked(struct req *r)
 	struct newdev *d = r->ctx;
 	const struct sreply *x;
 
+	if (d->job.rc != 0)
+		guard_fail(r);
 	if (d->locked)
 		return d->job.rc == 0 ? req_fail(r, 423, "account_locked",
 		                                  "too many wrong attempts: try again later")
@@ -1030,6 +1034,7 @@ static enum step login_loaded(struct req *r)
 	snprintf(l->device_id, sizeof(l->device_id), "%s", x->elem[3]->str);
 	if (strcmp(x->elem[0]->str, "active") != 0 || !device_signed(r, l, x->elem[2]->str)) {
 		req_log(LOG_WARN, r, "app_login_device_refused", "id", l->masked, NULL);
+		guard_fail(r);
 		return req_fail(r, 401, "invalid_device",
 		                "this device is not the one bound to the account");
 	}
@@ -1101,6 +1106,8 @@ static enum step login_done(struct req *r)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	v = x->elem[0]->str;
 	l->outcome = v;
+	if (strcmp(v, "ok") != 0)
+		guard_fail(r);
 	l->n = x->n == 2 && x->elem[1]->type == SR_INTEGER ? x->elem[1]->integer : 0;
 	if (strcmp(v, "ok") == 0) {
 		req_log(LOG_INFO, r, "app_login", "id", l->masked, "device", l->device_id, NULL);

@@ -10,9 +10,13 @@
 #include "ep_app.h"
 #include "ep_discovery.h"
 #include "gen.h"
+#include "guard.h"
 #include "http.h"
 #include "store.h"
 #include "worker.h"
+
+#define APP (R_JSON | R_STORE)
+#define APP_AUTH (R_JSON | R_STORE | R_GUARD)
 
 static const struct route routes[] = {
 	{ "GET", "/.well-known/openid-configuration", ep_discovery_config, 0, 0 },
@@ -20,20 +24,19 @@ static const struct route routes[] = {
 	{ "GET", "/healthz", ep_discovery_healthz, 0, 0 },
 	{ "GET", "/readyz", ep_discovery_readyz, R_STORE, 0 },
 	{ "GET", "/metrics", ep_discovery_metrics, R_METRICS, 0 },
-	{ "POST", "/app/v1/activation/start", ep_app_activation_start, R_JSON | R_STORE, 4096 },
-	{ "POST", "/app/v1/activation/verify", ep_app_activation_verify, R_JSON | R_STORE, 4096 },
-	{ "POST", "/app/v1/activation/complete", ep_app_activation_complete, R_JSON | R_STORE,
-	  8192 },
-	{ "POST", "/app/v1/recovery/start", ep_app_recovery_start, R_JSON | R_STORE, 4096 },
-	{ "POST", "/app/v1/recovery/verify", ep_app_recovery_verify, R_JSON | R_STORE, 4096 },
-	{ "POST", "/app/v1/recovery/complete", ep_app_recovery_complete, R_JSON | R_STORE, 8192 },
-	{ "POST", "/app/v1/device/start", ep_app_device_start, R_JSON | R_STORE, 4096 },
-	{ "POST", "/app/v1/device/verify", ep_app_device_verify, R_JSON | R_STORE, 4096 },
-	{ "POST", "/app/v1/device/complete", ep_app_device_complete, R_JSON | R_STORE, 8192 },
+	{ "POST", "/app/v1/activation/start", ep_app_activation_start, APP, 4096 },
+	{ "POST", "/app/v1/activation/verify", ep_app_activation_verify, APP_AUTH, 4096 },
+	{ "POST", "/app/v1/activation/complete", ep_app_activation_complete, APP, 8192 },
+	{ "POST", "/app/v1/recovery/start", ep_app_recovery_start, APP, 4096 },
+	{ "POST", "/app/v1/recovery/verify", ep_app_recovery_verify, APP_AUTH, 4096 },
+	{ "POST", "/app/v1/recovery/complete", ep_app_recovery_complete, APP, 8192 },
+	{ "POST", "/app/v1/device/start", ep_app_device_start, APP_AUTH, 4096 },
+	{ "POST", "/app/v1/device/verify", ep_app_device_verify, APP_AUTH, 4096 },
+	{ "POST", "/app/v1/device/complete", ep_app_device_complete, APP, 8192 },
 	{ "POST", "/app/v1/login/challenge", ep_app_login_challenge, R_JSON, 1024 },
-	{ "POST", "/app/v1/login", ep_app_login, R_JSON | R_STORE, 8192 },
+	{ "POST", "/app/v1/login", ep_app_login, APP_AUTH, 8192 },
 	{ "GET", "/app/v1/me", ep_app_me, R_STORE, 0 },
-	{ "POST", "/app/v1/level2/chip", ep_app_level2_chip, R_JSON | R_STORE, 64 * 1024 },
+	{ "POST", "/app/v1/level2/chip", ep_app_level2_chip, APP, 64 * 1024 },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -121,5 +124,5 @@ void route_dispatch(struct req *r, const char *path)
 		req_run(r, NULL);
 		return;
 	}
-	req_run(r, rt->first);
+	req_run(r, (rt->flags & R_GUARD) ? guard_first : rt->first);
 }

@@ -14,6 +14,7 @@
  *   eid:{ID}:chal:<h>   string  a used app-login challenge (h = SHA-256), until it expires
  *   eid:{ID}:rl:act     string  activation mismatches for this ID number (fixed window)
  *   eid:rl:ip:<ip>:act  string  activation mismatches from one client address (own slot)
+ *   eid:rl:ip:<ip>:auth string  authentication failures from one client address (guard.c)
  *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
  *   eid:audit           stream  the hash-chained audit log (audit.c)
  *   eid:audit:head      string  the hash of its last entry
@@ -81,6 +82,11 @@ static inline int sk_rl_act_id(char out[SK_MAX], const char *id)
 static inline int sk_rl_act_ip(char out[SK_MAX], const char *ip)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "rl:ip:%s:act", ip);
+}
+
+static inline int sk_rl_auth_ip(char out[SK_MAX], const char *ip)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "rl:ip:%s:auth", ip);
 }
 
 #define SK_SMS_OUTBOX SK_PREFIX "sms:outbox"

@@ -427,3 +427,25 @@ enum step store_eval(struct req *r, step_fn next, enum lua_script script, int nk
 	}
 	return store_cmdv(r, next, argc, argv, argvlen);
 }
+
+int store_eval_detached(struct store *s, enum lua_script script, int nkeys, int nargs,
+                        const char *const *args)
+{
+	const char *argv[3 + 8];
+	char nk[12];
+
+	BUG_ON(script < 0 || script >= LUA_COUNT || nkeys > nargs || nargs > 8,
+	       "store_eval_detached arguments");
+	if (s == NULL || s->state != ST_READY || s->ac == NULL)
+		return -1;
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVALSHA";
+	argv[1] = s->sha[script];
+	argv[2] = nk;
+	for (int i = 0; i < nargs; i++)
+		argv[3 + i] = args[i];
+	if (redisAsyncCommandArgv(s->ac, NULL, NULL, 3 + nargs, argv, NULL) != REDIS_OK)
+		return -1;
+	metrics_store_cmd();
+	return 0;
+}

@@ -45,6 +45,11 @@ enum step store_cmdv(struct req *r, step_fn next, int argc, const char **argv,
 enum step store_eval(struct req *r, step_fn next, enum lua_script script, int nkeys, int nargs,
                      const char *const *args, const size_t *lens);
 
+/* Runs a script for no one: the reply is dropped, nothing waits on it (best-effort counters).
+ * At most 8 args. Returns 0 when sent, -1 when Redis is not ready. */
+int store_eval_detached(struct store *s, enum lua_script script, int nkeys, int nargs,
+                        const char *const *args);
+
 /* printf-style convenience for fixed commands ("PING"). Same results. */
 enum step store_cmd(struct req *r, step_fn next, const char *fmt, ...);
 

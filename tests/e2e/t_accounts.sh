@@ -563,3 +563,41 @@ suite_audit_concurrent() {
 	check "a flood of parallel wrong passwords locks once, not once per five (no lock stretching)" \
 		bash -c '[ "${0:-0}" -le 1 ] && { [ "$1" -lt 5 ] || [ "$0" = 1 ]; }' "$locks" "$checked"
 }
+
+# The per-address failure limit (guard.c): wrong device signatures, passcodes, passwords and SMS
+# codes from one address across any citizens; past the limit every authentication step answers
+# 429 with Retry-After, even for the right secrets, until the window ends.
+suite_auth_address_limit() {
+	activation_env '.accounts.auth_failures_per_ip_hour = 4' || { nok "authd starts"; return; }
+	local S=$E2E_DIR/app out c
+	APP --state "$S" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' >/dev/null
+	APP --state "$S" login --passcode 468213 >/dev/null
+	check "successful steps count nothing (activation done, no failure counted)" \
+		test "$(redis-cli -p "$REDIS_PORT" get 'eid:rl:ip:127.0.0.1:auth')" = ""
+	mkdir -p "$E2E_DIR/evil"; cp "$S/state.json" "$E2E_DIR/evil/"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$E2E_DIR/evil/device.pem" 2>/dev/null
+	c=$(challenge 001085012345); post /app/v1/login "$(login_body "$c" "$(proof "$E2E_DIR/evil" "$c")" 468213)" >/dev/null
+	c=$(challenge 001085012345); post /app/v1/login "$(login_body "$c" "$(proof "$S" "$c")" 111111)" >/dev/null
+	post /app/v1/device/start '{"id_number":"079191000001","password":"Wrong#Pass1"}' >/dev/null
+	out=$(post /app/v1/activation/verify '{"id_number":"079191000001","activation_id":"nope","code":"123456"}')
+	check "four failures of four kinds, against two citizens, are counted for the address" \
+		test "$(redis-cli -p "$REDIS_PORT" get 'eid:rl:ip:127.0.0.1:auth')" = 4
+	check "the counter's window is one hour" bash -c \
+		't=$(redis-cli -p "$0" ttl eid:rl:ip:127.0.0.1:auth); [ "$t" -gt 3500 ] && [ "$t" -le 3600 ]' "$REDIS_PORT"
+	c=$(challenge 001085012345)
+	out=$(curl -sS -D - -X POST -H 'Content-Type: application/json' -d "$(login_body "$c" "$(proof "$S" "$c")" 468213)" "$(url /app/v1/login)" | tr -d '\r')
+	check "over the limit even the right passcode and device get 429 rate_limited with Retry-After" bash -c \
+		'grep -q "^HTTP/1.1 429" <<<"$0" && grep -q "^Retry-After: [0-9]" <<<"$0" && grep -q "\"error\":\"rate_limited\"" <<<"$0"' "$out"
+	check "the limited login did not consume the account's passcode attempts" \
+		test "$(redis-cli -p "$REDIS_PORT" hget "eid:{001085012345}:acct" pin_fails)" = 1
+	out=$(post /app/v1/device/start '{"id_number":"001085012345","password":"Matkhau#2026"}')
+	check "every guarded step is limited (device/start: 429)" test "${out%% *}" = 429
+	out=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H 'X-Forwarded-For: 203.0.113.9' \
+		-d "$(login_body "$c" "$(proof "$S" "$c")" 468213)" "$(url /app/v1/login)")
+	check "X-Forwarded-For from an untrusted peer does not escape the limit" test "$out" = 429
+	check "the app session still works (only authentication steps are guarded)" test "$(me_code "$S")" = 200
+	check "the limit is logged with the address" grep -q '"ev":"auth_address_limited".*"ip":"127.0.0.1"' "$AUTHD_LOG"
+	redis-cli -p "$REDIS_PORT" del 'eid:rl:ip:127.0.0.1:auth' >/dev/null # stand-in for the hour passing
+	c=$(challenge 001085012345); out=$(post /app/v1/login "$(login_body "$c" "$(proof "$S" "$c")" 468213)")
+	check "when the window ends the right passcode logs in" test "${out%% *}" = 200
+}
