@@ -15,10 +15,12 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "form.h"
 #include "gen.h"
 #include "js.h"
 #include "metrics.h"
 #include "route.h"
+#include "sec.h"
 #include "worker.h"
 
 static uint64_t now_ns(void)
@@ -250,6 +252,65 @@ int http_json_body(struct req *r)
 	}
 	r->json = j;
 	return 0;
+}
+
+/* Form values may be secrets (client_secret, password): wiped when the request ends. */
+static void defer_wipe_form(void *p)
+{
+	struct form *f = p;
+
+	for (size_t i = 0; i < f->n; i++)
+		sec_wipe((char *)f->p[i].value, strlen(f->p[i].value));
+}
+
+static int form_set(struct req *r, const char *s, size_t n)
+{
+	struct form *f = arena_alloc(&r->arena, sizeof(*f));
+	struct errbuf eb = { 0 };
+	int rc;
+
+	if (f == NULL || arena_defer(&r->arena, defer_wipe_form, f) != 0) {
+		req_fail_oom(r);
+		return -1;
+	}
+	if ((rc = form_parse(&r->arena, s, n, f, &eb)) != 0) {
+		if (rc == E_NOMEM)
+			req_fail_oom(r);
+		else
+			req_fail(r, 400, "invalid_request", arena_strdup(&r->arena, eb.msg));
+		return -1;
+	}
+	r->form = f;
+	return 0;
+}
+
+int http_form_body(struct req *r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+	const char *ct = http_header(r, "Content-Type");
+	size_t n = evbuffer_get_length(in);
+	char *buf;
+
+	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
+	    (ct[33] != '\0' && ct[33] != ';' && ct[33] != ' ')) {
+		req_fail(r, 415, "invalid_request",
+		         "Content-Type must be application/x-www-form-urlencoded");
+		return -1;
+	}
+	if ((buf = arena_secret(&r->arena, n + 1)) == NULL) {
+		req_fail_oom(r);
+		return -1;
+	}
+	evbuffer_copyout(in, buf, n);
+	return form_set(r, buf, n);
+}
+
+int http_query(struct req *r)
+{
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(r->ev);
+	const char *q = u != NULL ? evhttp_uri_get_query(u) : NULL;
+
+	return form_set(r, q != NULL ? q : "", q != NULL ? strlen(q) : 0);
 }
 
 int http_json_need(struct req *r, const char *key, size_t maxlen, const char **out)

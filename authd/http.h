@@ -44,6 +44,14 @@ void http_cache_free(void);
  * checking Content-Type. 0, or nonzero with the error set (415, 400). */
 int http_json_body(struct req *r);
 
+/* Parses an application/x-www-form-urlencoded body (form.h: strict, repeated parameters refused)
+ * into r->form, after checking Content-Type; values are wiped when the request ends. 0, or
+ * nonzero with the error set (415, 400). */
+int http_form_body(struct req *r);
+
+/* Parses the request URI's query string the same way into r->form. 0, or nonzero with 400. */
+int http_query(struct req *r);
+
 /* A string member of r->json: present, a string, 1..maxlen bytes, no control characters.
  * 0 and *out (borrowed from r->json), or nonzero with 400 invalid_request naming the member. */
 int http_json_need(struct req *r, const char *key, size_t maxlen, const char **out);

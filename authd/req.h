@@ -28,6 +28,7 @@ struct worker;
 struct gen;
 struct route;
 struct sreply;
+struct form;
 
 enum step { STEP_DONE = 0, STEP_WAIT };
 typedef enum step (*step_fn)(struct req *r);
@@ -69,6 +70,7 @@ struct req {
 	const char *client_id;         /* for the access line, once authenticated */
 
 	struct json_t *json;           /* R_JSON routes: the parsed body (released with the arena) */
+	struct form *form;             /* R_FORM routes: the parsed body, or the query (http_query) */
 	void *ctx;                     /* the handler's own state (req_ctx) */
 	void *ctx_audit;               /* audit.c's state while an append is under way */
 	char first[LIM_ARENA_FIRST];   /* the arena's first block */

@@ -119,6 +119,10 @@ void route_dispatch(struct req *r, const char *path)
 		req_run(r, NULL);
 		return;
 	}
+	if ((rt->flags & R_FORM) && http_form_body(r) != 0) {
+		req_run(r, NULL);
+		return;
+	}
 	if ((rt->flags & R_STORE) && !store_ready(r->w->store)) {
 		req_fail(r, 503, "temporarily_unavailable", "storage unavailable");
 		req_run(r, NULL);

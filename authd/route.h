@@ -15,6 +15,7 @@
 #define R_STORE 0x1   /* needs Redis: 503 before the handler when the store is not ready */
 #define R_METRICS 0x2 /* restricted to metrics.allow */
 #define R_JSON 0x4    /* body: one JSON object (Content-Type application/json), in r->json */
+#define R_FORM 0x10   /* body: application/x-www-form-urlencoded, in r->form */
 #define R_GUARD 0x8   /* authentication: 429 while the client address is over its failure limit */
 
 struct route {

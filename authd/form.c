@@ -1,0 +1,90 @@
+/* form.c — see form.h. */
+#include "form.h"
+
+#include <string.h>
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *form_decode(struct arena *a, const char *s, size_t len, int plus)
+{
+	char *out = arena_alloc(a, len + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= len)
+				return NULL;
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return NULL;
+			c = hi * 16 + lo;
+			i += 2;
+		} else if (c == '+' && plus) {
+			c = ' ';
+		}
+		/* control characters (NUL, CR, LF, ...) never belong in a parameter */
+		if (c < 0x20 || c == 0x7f)
+			return NULL;
+		*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
+int form_parse(struct arena *a, const char *s, size_t len, struct form *f, struct errbuf *eb)
+{
+	size_t i = 0;
+
+	f->n = 0;
+	while (i < len) {
+		const char *seg = s + i, *amp = memchr(seg, '&', len - i), *eq;
+		size_t seglen = amp != NULL ? (size_t)(amp - seg) : len - i;
+		char *name, *value;
+
+		i += seglen + 1;
+		if (seglen == 0)
+			continue; /* "a=1&&b=2", a trailing '&' */
+		eq = memchr(seg, '=', seglen);
+		name = form_decode(a, seg, eq != NULL ? (size_t)(eq - seg) : seglen, 1);
+		value = eq != NULL ? form_decode(a, eq + 1, seglen - (size_t)(eq + 1 - seg), 1)
+		                   : arena_strdup(a, "");
+		if (name == NULL || value == NULL)
+			return eb_set(eb, E_INVALID, "malformed form encoding");
+		if (name[0] == '\0')
+			continue;
+		for (size_t k = 0; k < f->n; k++)
+			if (strcmp(f->p[k].name, name) == 0)
+				return eb_set(eb, E_INVALID, "parameter %.40s sent more than once", name);
+		if (f->n == FORM_MAX_PARAMS)
+			return eb_set(eb, E_LIMIT, "too many parameters");
+		f->p[f->n].name = name;
+		f->p[f->n].value = value;
+		f->n++;
+	}
+	return 0;
+}
+
+const char *form_get(const struct form *f, const char *name)
+{
+	if (f == NULL)
+		return NULL;
+	for (size_t k = 0; k < f->n; k++)
+		if (strcmp(f->p[k].name, name) == 0)
+			return f->p[k].value[0] != '\0' ? f->p[k].value : NULL;
+	return NULL;
+}
