@@ -29,6 +29,21 @@ static const struct {
 	{ "backchannel_authentication_endpoint", "/bc-authorize" },
 };
 
+/* Endpoints that authenticate clients, and their metadata names (RFC 8414 §2). */
+static const struct {
+	const char *path, *methods, *algs;
+} auth_meta[] = {
+	{ "/token", "token_endpoint_auth_methods_supported",
+	  "token_endpoint_auth_signing_alg_values_supported" },
+	{ "/introspect", "introspection_endpoint_auth_methods_supported",
+	  "introspection_endpoint_auth_signing_alg_values_supported" },
+	{ "/revoke", "revocation_endpoint_auth_methods_supported",
+	  "revocation_endpoint_auth_signing_alg_values_supported" },
+};
+
+static const char *const auth_methods[] = { "client_secret_basic", "client_secret_post",
+	                                    "private_key_jwt", NULL };
+
 static json_t *strs(const char *const *v)
 {
 	json_t *a = json_array();
@@ -79,6 +94,24 @@ int ep_discovery_render(const struct conf *c, const struct keyset *ks, char **ou
 	json_object_set_new(j, "claims_supported", strs(claims));
 	json_object_set_new(j, "acr_values_supported", strs(acrs));
 	json_object_set_new(j, "ui_locales_supported", strs(locales));
+	if (route_has("/token")) {
+		json_t *g = json_array();
+
+		if (route_has("/authorize")) {
+			json_array_append_new(g, json_string("authorization_code"));
+			json_array_append_new(g, json_string("refresh_token"));
+		}
+		json_array_append_new(g, json_string("client_credentials"));
+		if (route_has("/bc-authorize"))
+			json_array_append_new(g, json_string("urn:openid:params:grant-type:ciba"));
+		json_object_set_new(j, "grant_types_supported", g);
+		for (size_t i = 0; i < sizeof(auth_meta) / sizeof(auth_meta[0]); i++) {
+			if (!route_has(auth_meta[i].path))
+				continue;
+			json_object_set_new(j, auth_meta[i].methods, strs(auth_methods));
+			json_object_set_new(j, auth_meta[i].algs, strs(es_rs));
+		}
+	}
 	json_object_set_new(j, "claims_parameter_supported", json_false());
 	json_object_set_new(j, "request_parameter_supported", json_false());
 	json_object_set_new(j, "request_uri_parameter_supported", json_false());

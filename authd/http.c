@@ -291,6 +291,8 @@ int http_form_body(struct req *r)
 	size_t n = evbuffer_get_length(in);
 	char *buf;
 
+	if (ct == NULL && n == 0)
+		return form_set(r, "", 0); /* no body at all: no parameters, not a wrong type */
 	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
 	    (ct[33] != '\0' && ct[33] != ';' && ct[33] != ' ')) {
 		req_fail(r, 415, "invalid_request",

@@ -29,6 +29,7 @@ struct gen;
 struct route;
 struct sreply;
 struct form;
+struct client;
 
 enum step { STEP_DONE = 0, STEP_WAIT };
 typedef enum step (*step_fn)(struct req *r);
@@ -68,6 +69,9 @@ struct req {
 	const char *allow;             /* Allow header for 405 */
 	const char *www_auth;          /* WWW-Authenticate for 401 (RFC 6750 §3) */
 	const char *client_id;         /* for the access line, once authenticated */
+	const struct client *client;   /* the authenticated client (ep_token_client_auth) */
+	step_fn client_next;           /* what runs once it is authenticated */
+	int client_basic;              /* it tried HTTP Basic: a 401 says WWW-Authenticate: Basic */
 
 	struct json_t *json;           /* R_JSON routes: the parsed body (released with the arena) */
 	struct form *form;             /* R_FORM routes: the parsed body, or the query (http_query) */

@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "ep_app.h"
 #include "ep_discovery.h"
+#include "ep_token.h"
 #include "gen.h"
 #include "guard.h"
 #include "http.h"
@@ -16,6 +17,7 @@
 #include "worker.h"
 
 #define APP (R_JSON | R_STORE)
+#define BACK (R_FORM | R_STORE) /* back-channel OAuth endpoints: form bodies, client auth */
 #define APP_AUTH (R_JSON | R_STORE | R_GUARD)
 
 static const struct route routes[] = {
@@ -24,6 +26,9 @@ static const struct route routes[] = {
 	{ "GET", "/healthz", ep_discovery_healthz, 0, 0 },
 	{ "GET", "/readyz", ep_discovery_readyz, R_STORE, 0 },
 	{ "GET", "/metrics", ep_discovery_metrics, R_METRICS, 0 },
+	{ "POST", "/token", ep_token, BACK, 16384 },
+	{ "POST", "/introspect", ep_token_introspect, BACK, 16384 },
+	{ "POST", "/revoke", ep_token_revoke, BACK, 16384 },
 	{ "POST", "/app/v1/activation/start", ep_app_activation_start, APP, 4096 },
 	{ "POST", "/app/v1/activation/verify", ep_app_activation_verify, APP_AUTH, 4096 },
 	{ "POST", "/app/v1/activation/complete", ep_app_activation_complete, APP, 8192 },

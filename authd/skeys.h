@@ -15,6 +15,8 @@
  *   eid:{ID}:rl:act     string  activation mismatches for this ID number (fixed window)
  *   eid:rl:ip:<ip>:act  string  activation mismatches from one client address (own slot)
  *   eid:rl:ip:<ip>:auth string  authentication failures from one client address (guard.c)
+ *   eid:jti:{<client>}:<h> string a client assertion's jti (h = SHA-256), until it expires
+ *   eid:atrev:<jti>     string  a revoked access token, until it would have expired
  *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
  *   eid:audit           stream  the hash-chained audit log (audit.c)
  *   eid:audit:head      string  the hash of its last entry
@@ -26,7 +28,7 @@
 
 #include <stdio.h>
 
-#define SK_MAX 96
+#define SK_MAX 256
 #define SK_PREFIX "eid:"
 
 static inline int sk_reg(char out[SK_MAX], const char *id)
@@ -87,6 +89,16 @@ static inline int sk_rl_act_ip(char out[SK_MAX], const char *ip)
 static inline int sk_rl_auth_ip(char out[SK_MAX], const char *ip)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "rl:ip:%s:auth", ip);
+}
+
+static inline int sk_assertion_jti(char out[SK_MAX], const char *client_id, const char *h)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "jti:{%s}:%s", client_id, h);
+}
+
+static inline int sk_at_revoked(char out[SK_MAX], const char *jti)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "atrev:%s", jti);
 }
 
 #define SK_SMS_OUTBOX SK_PREFIX "sms:outbox"

@@ -16,7 +16,7 @@ suite_discovery_and_jwks() {
 		 and (.id_token_signing_alg_values_supported | index("ES256"))
 		 and (.acr_values_supported | index("urn:eid:level:2"))' <<<"$d"
 	check "discovery: lists no endpoint authd does not serve yet" \
-		jqe 'has("token_endpoint") | not' <<<"$d"
+		jqe 'has("backchannel_authentication_endpoint") | not' <<<"$d"
 	local h
 	h=$(hdr "$(url /.well-known/openid-configuration)")
 	check "discovery: JSON, cacheable, nosniff, request id" bash -c \

@@ -1,0 +1,410 @@
+/* ep_token.c — see ep_token.h. */
+#include "ep_token.h"
+
+#include <event2/http.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "clients.h"
+#include "conf.h"
+#include "form.h"
+#include "gen.h"
+#include "http.h"
+#include "jws.h"
+#include "keys.h"
+#include "route.h"
+#include "sec.h"
+#include "skeys.h"
+#include "store.h"
+#include "tok.h"
+
+#define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+/* --- client authentication --- */
+
+static enum step client_refused(struct req *r, const char *desc)
+{
+	req_log(LOG_WARN, r, "client_auth_failed", "client", r->client_id != NULL ? r->client_id : "-",
+	        "why", desc, NULL);
+	if (r->client_basic)
+		r->www_auth = "Basic realm=\"authd\", charset=\"UTF-8\"";
+	return req_fail(r, 401, "invalid_client", desc);
+}
+
+/* "Basic base64(urlencode(id):urlencode(secret))" (RFC 6749 §2.3.1). 0 and the decoded parts
+ * in arena memory (the secret in wiped memory), or -1. */
+static int basic_parse(struct req *r, const char *h, const char **id, const char **secret)
+{
+	size_t n;
+	unsigned char *raw;
+	char *colon;
+	int len;
+
+	if (strncasecmp(h, "Basic ", 6) != 0)
+		return -1;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	n = strlen(h);
+	if (n == 0 || n % 4 != 0 || n > 4096)
+		return -1;
+	if ((raw = arena_secret(&r->arena, n / 4 * 3 + 1)) == NULL)
+		return -1;
+	if ((len = EVP_DecodeBlock(raw, (const unsigned char *)h, (int)n)) < 0)
+		return -1;
+	/* EVP_DecodeBlock counts padding as zero bytes: drop them */
+	if (n >= 1 && h[n - 1] == '=')
+		len--;
+	if (n >= 2 && h[n - 2] == '=')
+		len--;
+	raw[len] = '\0';
+	if ((int)strlen((char *)raw) != len || (colon = strchr((char *)raw, ':')) == NULL)
+		return -1;
+	*id = form_decode(&r->arena, (char *)raw, (size_t)(colon - (char *)raw), 1);
+	*secret = form_decode(&r->arena, colon + 1, strlen(colon + 1), 1);
+	return *id != NULL && *secret != NULL ? 0 : -1;
+}
+
+/* The "sub" of an unverified JWT, in arena memory, or NULL. Only to find whose key verifies it. */
+static const char *assertion_sub(struct req *r, const char *jwt)
+{
+	const char *dot = strchr(jwt, '.'), *dot2 = dot != NULL ? strchr(dot + 1, '.') : NULL;
+	const char *sub = NULL;
+	json_t *claims;
+	uint8_t *buf;
+	long n;
+
+	if (dot2 == NULL || dot2 - dot - 1 > LIM_JWS ||
+	    (buf = arena_alloc(&r->arena, (size_t)(dot2 - dot))) == NULL)
+		return NULL;
+	n = sec_b64url_decode(dot + 1, (size_t)(dot2 - dot - 1), buf);
+	if (n > 0 && (claims = json_loadb((char *)buf, (size_t)n, 0, NULL)) != NULL) {
+		const char *s = json_string_value(json_object_get(claims, "sub"));
+
+		sub = s != NULL ? arena_strdup(&r->arena, s) : NULL;
+		json_decref(claims);
+	}
+	return sub;
+}
+
+static enum step assertion_unused(struct req *r)
+{
+	const struct sreply *x = r->reply;
+
+	if (x == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (x->type == SR_NIL)
+		return client_refused(r, "this client assertion was already used (jti replay)");
+	if (x->type != SR_STATUS)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	r->client_id = r->client->id;
+	return r->client_next(r);
+}
+
+static enum step assertion_check(struct req *r, const struct client *c, const char *jwt)
+{
+	char tokep[LIM_URI + 16], here[LIM_URI + 64], jti_hash[TOK_SUB_SIZE], key[SK_MAX], ttl[24];
+	const char *auds[] = { r->gen->conf->issuer, tokep, here };
+	const char *argv[] = { "SET", key, "1", "NX", "EX", ttl };
+	struct errbuf eb = { 0 };
+	long long now = (long long)time(NULL), exp;
+
+	snprintf(tokep, sizeof(tokep), "%s/token", r->gen->conf->issuer);
+	snprintf(here, sizeof(here), "%s%s", r->gen->conf->issuer, r->route->path);
+	if (tok_assertion_verify(c, jwt, strlen(jwt), auds, 3, now, jti_hash, &exp, &eb) != 0)
+		return client_refused(r, arena_printf(&r->arena, "client assertion: %s", eb.msg));
+	/* remember the jti until the assertion could no longer be accepted */
+	snprintf(ttl, sizeof(ttl), "%lld", exp - now + TOK_SKEW > 1 ? exp - now + TOK_SKEW : 1);
+	sk_assertion_jti(key, c->id, jti_hash);
+	r->client = c;
+	return store_cmdv(r, assertion_unused, 6, argv, NULL);
+}
+
+enum step ep_token_client_auth(struct req *r, step_fn next)
+{
+	const char *h = http_header(r, "Authorization");
+	const char *pid = form_get(r->form, "client_id"), *psecret = form_get(r->form, "client_secret");
+	const char *atype = form_get(r->form, "client_assertion_type");
+	const char *assertion = form_get(r->form, "client_assertion");
+	const char *id = NULL, *secret = NULL;
+	const struct client *c;
+	int methods = (h != NULL) + (psecret != NULL) + (assertion != NULL || atype != NULL);
+	enum client_auth how;
+
+	r->client_next = next;
+	if (methods > 1)
+		return req_fail(r, 400, "invalid_request",
+		                "use exactly one client authentication method");
+	if (h != NULL) {
+		r->client_basic = 1;
+		if (basic_parse(r, h, &id, &secret) != 0)
+			return client_refused(r, "malformed Authorization header");
+		how = CLIENT_AUTH_SECRET_BASIC;
+	} else if (psecret != NULL) {
+		id = pid;
+		secret = psecret;
+		how = CLIENT_AUTH_SECRET_POST;
+	} else if (assertion != NULL || atype != NULL) {
+		if (atype == NULL || strcmp(atype, ASSERTION_TYPE) != 0 || assertion == NULL)
+			return client_refused(r, "client_assertion_type must be " ASSERTION_TYPE);
+		/* the client is named by client_id or else by the assertion's (unverified) sub; the
+		 * verification then requires iss == sub == that client */
+		id = pid != NULL ? pid : assertion_sub(r, assertion);
+		how = CLIENT_AUTH_PRIVATE_KEY_JWT;
+	} else {
+		return client_refused(r, "client authentication is required");
+	}
+	if (id == NULL || id[0] == '\0')
+		return client_refused(r, "client_id is required");
+	if (pid != NULL && strcmp(pid, id) != 0)
+		return req_fail(r, 400, "invalid_request", "client_id does not match the credentials");
+	c = clients_find(r->gen->clients, id);
+	r->client_id = c != NULL ? c->id : NULL;
+	if (how == CLIENT_AUTH_PRIVATE_KEY_JWT) {
+		if (c == NULL || c->auth != how)
+			return client_refused(r, "unknown client, or not registered for private_key_jwt");
+		return assertion_check(r, c, assertion);
+	}
+	/* unknown clients take the same path and time as a wrong secret (clients.h) */
+	if (!clients_secret_ok(c != NULL && c->auth == how ? c : NULL, secret, strlen(secret)))
+		return client_refused(r, c != NULL && c->auth != how
+		                                 ? "the client authenticates with another method"
+		                                 : "unknown client or wrong secret");
+	r->client = c;
+	return next(r);
+}
+
+const struct client *ep_token_client(const struct req *r)
+{
+	return r->client;
+}
+
+/* --- /token --- */
+
+static enum step reply_token(struct req *r, const char *at, const char *scope, long long ttl)
+{
+	char *body = arena_printf(&r->arena,
+	                          "{\"access_token\":\"%s\",\"token_type\":\"Bearer\","
+	                          "\"expires_in\":%lld%s%s%s}",
+	                          at, ttl, scope != NULL && scope[0] ? ",\"scope\":\"" : "",
+	                          scope != NULL && scope[0] ? scope : "",
+	                          scope != NULL && scope[0] ? "\"" : "");
+
+	if (body == NULL)
+		return req_fail_oom(r);
+	return http_reply(r, 200, "application/json", body, strlen(body), RESP_NOSTORE);
+}
+
+/* Scopes that name a citizen's data or session: meaningless without one. */
+#define USER_SCOPES (SCOPE_OPENID | SCOPE_PROFILE | SCOPE_PHONE | SCOPE_ADDRESS | \
+                     SCOPE_CITIZEN_ID | SCOPE_OFFLINE_ACCESS)
+
+static enum step grant_client_credentials(struct req *r)
+{
+	const struct client *c = r->client;
+	const char *s = form_get(r->form, "scope");
+	unsigned want = c->scopes & ~USER_SCOPES;
+	struct errbuf eb = { 0 };
+	char scope[LIM_SCOPE_STR], jti[TOK_JTI_SIZE], *at;
+	long long now = (long long)time(NULL);
+	size_t atlen;
+	struct tok_access t = { 0 };
+
+	if (s != NULL) {
+		if (clients_scope_parse(s, &want, &eb) != 0)
+			return req_fail(r, 400, "invalid_scope", arena_strdup(&r->arena, eb.msg));
+		if ((want & USER_SCOPES) != 0)
+			return req_fail(r, 400, "invalid_scope",
+			                "client_credentials carries no citizen: user scopes are refused");
+		if ((want & ~c->scopes) != 0)
+			return req_fail(r, 400, "invalid_scope",
+			                "a requested scope is not registered for this client");
+	}
+	if (clients_scope_render(want, scope, sizeof(scope)) < 0 ||
+	    sec_random_token(jti, TOK_JTI_BYTES) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	t.sub = c->id;
+	t.client_id = c->id;
+	t.scope = scope;
+	t.jti = jti;
+	t.iat = now;
+	t.exp = now + r->gen->conf->ttl_access;
+	if (tok_access_sign(r->gen->keys, KEY_ES256, r->gen->conf->issuer, &t, &r->arena, &at,
+	                    &atlen) != 0)
+		return req_fail(r, 500, "server_error", "could not sign the token");
+	req_log(LOG_INFO, r, "token_issued", "client", c->id, "grant", "client_credentials", "jti",
+	        jti, NULL);
+	return reply_token(r, at, scope, r->gen->conf->ttl_access);
+}
+
+static const struct {
+	const char *name;
+	unsigned bit;
+	step_fn run;
+} grants[] = {
+	{ "client_credentials", GRANT_CLIENT_CREDENTIALS, grant_client_credentials },
+};
+
+static enum step token_authenticated(struct req *r)
+{
+	const char *gt = form_get(r->form, "grant_type");
+
+	if (gt == NULL)
+		return req_fail(r, 400, "invalid_request", "grant_type is required");
+	for (size_t i = 0; i < sizeof(grants) / sizeof(grants[0]); i++) {
+		if (strcmp(gt, grants[i].name) != 0)
+			continue;
+		if ((r->client->grants & grants[i].bit) == 0)
+			return req_fail(r, 400, "unauthorized_client",
+			                "this grant type is not registered for the client");
+		return grants[i].run(r);
+	}
+	return req_fail(r, 400, "unsupported_grant_type", NULL);
+}
+
+enum step ep_token(struct req *r)
+{
+	return ep_token_client_auth(r, token_authenticated);
+}
+
+/* --- access tokens presented back: introspection and revocation --- */
+
+struct presented {
+	json_t *claims;   /* verified, unexpired, ours; NULL otherwise */
+	const char *jti;
+	long long exp;
+};
+
+static void defer_decref(void *p)
+{
+	json_decref(p);
+}
+
+/* Verifies a token string as one of our live access tokens. 0 and the claims when it was issued
+ * to the calling client, 1 when to another client, -1 when it is not ours, not valid or expired. */
+static int presented_at(struct req *r, const char *tok, struct presented *p)
+{
+	struct errbuf eb = { 0 };
+	json_t *c = NULL;
+	const char *iss, *cid, *jti;
+	json_t *exp;
+
+	memset(p, 0, sizeof(*p));
+	if (tok == NULL ||
+	    jws_verify_keyset(r->gen->keys, tok, strlen(tok), "at+jwt", &c, &eb) != 0)
+		return -1;
+	if (arena_defer(&r->arena, defer_decref, c) != 0) {
+		json_decref(c);
+		return -1;
+	}
+	iss = json_string_value(json_object_get(c, "iss"));
+	cid = json_string_value(json_object_get(c, "client_id"));
+	jti = json_string_value(json_object_get(c, "jti"));
+	exp = json_object_get(c, "exp");
+	if (iss == NULL || strcmp(iss, r->gen->conf->issuer) != 0 || cid == NULL || jti == NULL ||
+	    strlen(jti) > 128 || !json_is_integer(exp) ||
+	    json_integer_value(exp) <= (json_int_t)time(NULL))
+		return -1;
+	if (strcmp(cid, r->client->id) != 0)
+		return 1;
+	p->claims = c;
+	p->jti = jti;
+	p->exp = (long long)json_integer_value(exp);
+	return 0;
+}
+
+static enum step inactive(struct req *r)
+{
+	static const char body[] = "{\"active\":false}";
+
+	return http_reply(r, 200, "application/json", body, sizeof(body) - 1, RESP_NOSTORE);
+}
+
+static enum step introspect_checked(struct req *r)
+{
+	struct presented *p = r->ctx;
+	json_t *out;
+	char *s;
+	enum step st;
+
+	if (r->reply == NULL || r->reply->type != SR_INTEGER)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (r->reply->integer != 0)
+		return inactive(r);
+	out = json_deep_copy(p->claims);
+	if (out == NULL)
+		return req_fail_oom(r);
+	json_object_set_new(out, "active", json_true());
+	json_object_set_new(out, "token_type", json_string("Bearer"));
+	s = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	if (s == NULL)
+		return req_fail_oom(r);
+	st = http_reply(r, 200, "application/json", s, strlen(s), RESP_NOSTORE);
+	free(s);
+	return st;
+}
+
+static enum step introspect_authenticated(struct req *r)
+{
+	struct presented *p = req_ctx(r, sizeof(*p));
+	const char *tok = form_get(r->form, "token");
+	char key[SK_MAX];
+
+	if (p == NULL)
+		return req_fail_oom(r);
+	if (tok == NULL)
+		return req_fail(r, 400, "invalid_request", "token is required");
+	if (presented_at(r, tok, p) != 0)
+		return inactive(r);
+	sk_at_revoked(key, p->jti);
+	return store_cmd(r, introspect_checked, "EXISTS %s", key);
+}
+
+enum step ep_token_introspect(struct req *r)
+{
+	return ep_token_client_auth(r, introspect_authenticated);
+}
+
+static enum step revoke_done(struct req *r)
+{
+	if (r->reply == NULL || r->reply->type != SR_STATUS)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	return http_reply(r, 200, "application/json", "{}", 2, RESP_NOSTORE);
+}
+
+static enum step revoke_authenticated(struct req *r)
+{
+	struct presented *p = req_ctx(r, sizeof(*p));
+	const char *tok = form_get(r->form, "token");
+	char key[SK_MAX], ttl[24];
+	const char *argv[] = { "SET", key, "1", "EX", ttl };
+
+	if (p == NULL)
+		return req_fail_oom(r);
+	if (tok == NULL)
+		return req_fail(r, 400, "invalid_request", "token is required");
+	switch (presented_at(r, tok, p)) {
+	case 0:
+		break;
+	case 1: /* RFC 7009 §2.1: only the client it was issued to may revoke it */
+		return req_fail(r, 400, "unauthorized_client",
+		                "the token was not issued to this client");
+	default: /* RFC 7009 §2.2: an invalid or unknown token is answered 200 all the same */
+		return http_reply(r, 200, "application/json", "{}", 2, RESP_NOSTORE);
+	}
+	sk_at_revoked(key, p->jti);
+	snprintf(ttl, sizeof(ttl), "%lld", p->exp - (long long)time(NULL) + TOK_SKEW);
+	req_log(LOG_INFO, r, "token_revoked", "client", r->client->id, "jti", p->jti, NULL);
+	return store_cmdv(r, revoke_done, 5, argv, NULL);
+}
+
+enum step ep_token_revoke(struct req *r)
+{
+	return ep_token_client_auth(r, revoke_authenticated);
+}
