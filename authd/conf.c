@@ -51,6 +51,9 @@ static const struct conf_key conf_keys[] = {
 	{ "tokens.id_ttl_s", CK_INT, O(ttl_id), 30, 3600, "300" },
 	{ "tokens.refresh_ttl_s", CK_INT, O(ttl_refresh), 60, 90LL * 86400, "1209600" },
 	{ "tokens.refresh_max_ttl_s", CK_INT, O(ttl_refresh_max), 60, 365LL * 86400, "2592000" },
+	/* NIST SP 800-63B AAL2: re-authenticate after 12 hours, and after 30 minutes idle */
+	{ "sessions.idle_s", CK_INT, O(sso_idle), 60, 86400, "1800" },
+	{ "sessions.max_s", CK_INT, O(sso_max), 300, 30LL * 86400, "43200" },
 	{ "log.level", CK_LOGLEVEL, O(log_level), 0, 0, "\"info\"" },
 	{ "log.format", CK_LOGFMT, O(log_format), 0, 0, "\"json\"" },
 	{ "log.access", CK_BOOL, O(log_access), 0, 0, "true" },

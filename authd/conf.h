@@ -48,6 +48,7 @@ struct conf {
 	long long argon2_t, argon2_m_kib, argon2_lanes; /* password and passcode hashing */
 	long long hash_threads, hash_queue;             /* per worker: pool threads, queue bound */
 	long long challenge_ttl, app_session_idle;      /* app login */
+	long long sso_idle, sso_max;                    /* browser (SSO) sessions */
 	long long pin_failures, lock_first, lock_max;   /* lockout after wrong passcodes */
 
 	struct cidrs trusted_proxies;      /* whose X-Forwarded-For is believed */

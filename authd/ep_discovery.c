@@ -94,13 +94,23 @@ int ep_discovery_render(const struct conf *c, const struct keyset *ks, char **ou
 	json_object_set_new(j, "claims_supported", strs(claims));
 	json_object_set_new(j, "acr_values_supported", strs(acrs));
 	json_object_set_new(j, "ui_locales_supported", strs(locales));
+	if (route_has("/authorize")) {
+		static const char *const s256[] = { "S256", NULL };
+		static const char *const query[] = { "query", NULL };
+		static const char *const prompts[] = { "none", "login", "consent", "select_account",
+			                               NULL };
+
+		json_object_set_new(j, "code_challenge_methods_supported", strs(s256));
+		json_object_set_new(j, "response_modes_supported", strs(query));
+		json_object_set_new(j, "prompt_values_supported", strs(prompts));
+		/* RFC 9207: every authorization response carries iss */
+		json_object_set_new(j, "authorization_response_iss_parameter_supported", json_true());
+	}
 	if (route_has("/token")) {
 		json_t *g = json_array();
 
-		if (route_has("/authorize")) {
+		if (route_has("/authorize"))
 			json_array_append_new(g, json_string("authorization_code"));
-			json_array_append_new(g, json_string("refresh_token"));
-		}
 		json_array_append_new(g, json_string("client_credentials"));
 		if (route_has("/bc-authorize"))
 			json_array_append_new(g, json_string("urn:openid:params:grant-type:ciba"));

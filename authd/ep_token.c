@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "accounts.h"
+#include "authz.h"
 #include "clients.h"
 #include "conf.h"
 #include "form.h"
@@ -20,6 +22,7 @@
 #include "route.h"
 #include "sec.h"
 #include "skeys.h"
+#include "sref.h"
 #include "store.h"
 #include "tok.h"
 
@@ -242,11 +245,190 @@ static enum step grant_client_credentials(struct req *r)
 	return reply_token(r, at, scope, r->gen->conf->ttl_access);
 }
 
+/* --- authorization_code --- */
+
+struct redeem {
+	char id[ACCT_ID_LEN + 1], masked[ACCT_ID_LEN + 1];
+	char kcode[SK_MAX], kgrant[SK_MAX], gid[32];
+	const char *scope, *nonce, *auth_time, *acr, *amr, *sid;
+	unsigned scopes;
+};
+
+static enum step code_taken(struct req *r);
+static enum step grant_made(struct req *r);
+
+static enum step grant_authorization_code(struct req *r)
+{
+	struct redeem *d = req_ctx(r, sizeof(*d));
+	const char *code = form_get(r->form, "code"), *rest;
+	uint8_t h[SEC_SHA256_LEN];
+	char hb[48];
+	const char *keys[1];
+
+	if (d == NULL)
+		return req_fail_oom(r);
+	if (code == NULL)
+		return req_fail(r, 400, "invalid_request", "code is required");
+	if (form_get(r->form, "redirect_uri") == NULL)
+		return req_fail(r, 400, "invalid_request", "redirect_uri is required");
+	if (sref_open(r->gen->data_key, "code", code, d->id, &rest) != 0 || rest[0] == '\0')
+		return req_fail(r, 400, "invalid_grant", "the code is invalid or has expired");
+	sec_sha256(rest, strlen(rest), h);
+	sec_b64url_encode(h, sizeof(h), hb);
+	sk_code(d->kcode, d->id, hb);
+	acct_id_mask(d->id, d->masked);
+	keys[0] = d->kcode;
+	return store_eval(r, code_taken, LUA_CODE_TAKE, 1, 1, keys, NULL);
+}
+
+static const char *field(const struct sreply *x, const char *name)
+{
+	for (size_t i = 1; i + 1 < x->n; i += 2)
+		if (x->elem[i]->type == SR_STRING && strcmp(x->elem[i]->str, name) == 0)
+			return x->elem[i + 1]->str;
+	return NULL;
+}
+
+static enum step code_replayed(struct req *r)
+{
+	return req_fail(r, 400, "invalid_grant", "the code was already used");
+}
+
+static enum step code_taken(struct req *r)
+{
+	struct redeem *d = r->ctx;
+	const struct sreply *x = r->reply;
+	const char *client, *ruri, *challenge, *verifier = form_get(r->form, "code_verifier");
+	char now[24], life[24];
+	const char *args[18];
+	const char *keys[4];
+	char kset[SK_MAX], kacct[SK_MAX];
+	int n = 0;
+
+	if (x == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (x->type == SR_NIL)
+		return req_fail(r, 400, "invalid_grant", "the code is invalid or has expired");
+	if (x->type != SR_ARRAY || x->n < 1 || x->elem[0]->type != SR_STRING)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (strcmp(x->elem[0]->str, "replay") == 0) {
+		/* RFC 6749 §4.1.2: a code used twice revokes what it produced */
+		req_log(LOG_WARN, r, "code_replayed", "client", r->client->id, "id", d->masked, NULL);
+		if (x->n == 2 && x->elem[1]->type == SR_STRING && x->elem[1]->len > 0 &&
+		    x->elem[1]->len < sizeof(d->gid)) {
+			sk_grant(d->kgrant, d->id, x->elem[1]->str);
+			return store_cmd(r, code_replayed, "HSET %s revoked code_replay", d->kgrant);
+		}
+		return code_replayed(r);
+	}
+	client = field(x, "client");
+	ruri = field(x, "redirect_uri");
+	challenge = field(x, "challenge");
+	d->scope = field(x, "scope");
+	d->nonce = field(x, "nonce");
+	d->auth_time = field(x, "auth_time");
+	d->acr = field(x, "acr");
+	d->amr = field(x, "amr");
+	d->sid = field(x, "sid");
+	if (client == NULL || ruri == NULL || challenge == NULL || d->scope == NULL ||
+	    d->nonce == NULL || d->auth_time == NULL || d->acr == NULL || d->amr == NULL ||
+	    d->sid == NULL)
+		return req_fail(r, 500, "server_error", "a stored code is incomplete");
+	if (strcmp(client, r->client->id) != 0)
+		return req_fail(r, 400, "invalid_grant", "the code was issued to another client");
+	if (strcmp(ruri, form_get(r->form, "redirect_uri")) != 0)
+		return req_fail(r, 400, "invalid_grant", "redirect_uri differs from the request's");
+	if (challenge[0] != '\0' && !authz_pkce_ok(challenge, verifier))
+		return req_fail(r, 400, "invalid_grant", "code_verifier does not match (PKCE)");
+	if (challenge[0] == '\0' && verifier != NULL)
+		/* a verifier for a code issued without a challenge: a downgrade (RFC 9700 §2.1.1) */
+		return req_fail(r, 400, "invalid_grant", "no code_challenge was sent for this code");
+	d->scopes = (unsigned)strtoul(d->scope, NULL, 10);
+	if (sec_random_token(d->gid, 16) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	sk_grant(d->kgrant, d->id, d->gid);
+	sk_grants(kset, d->id);
+	sk_acct(kacct, d->id);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	snprintf(life, sizeof(life), "%lld", r->gen->conf->ttl_access + TOK_SKEW);
+	keys[0] = d->kgrant, keys[1] = kset, keys[2] = kacct, keys[3] = d->kcode;
+	for (int i = 0; i < 4; i++)
+		args[n++] = keys[i];
+	args[n++] = life;
+	args[n++] = d->gid;
+	args[n++] = "client", args[n++] = r->client->id;
+	args[n++] = "scope", args[n++] = d->scope;
+	args[n++] = "sid", args[n++] = d->sid;
+	args[n++] = "created", args[n++] = now;
+	return store_eval(r, grant_made, LUA_GRANT_NEW, 4, n, args, NULL);
+}
+
+static enum step grant_made(struct req *r)
+{
+	struct redeem *d = r->ctx;
+	const struct sreply *x = r->reply;
+	const struct client *c = r->client;
+	char sub[TOK_SUB_SIZE], ref[SREF_SIZE], rnd[16], scope[LIM_SCOPE_STR], *jti, *at, *idt;
+	char *body;
+	size_t atlen, idlen;
+	long long now = (long long)time(NULL);
+	struct tok_access t = { 0 };
+	struct tok_id it = { 0 };
+
+	if (x == NULL || (x->type != SR_STATUS && x->type != SR_STRING))
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (strcmp(x->str, "replay") == 0)
+		return code_replayed(r);
+	if (strcmp(x->str, "ok") != 0)
+		return req_fail(r, 400, "invalid_grant", "the account is no longer active");
+	tok_pairwise_sub(r->gen->pepper, c->sector, d->id, sub);
+	if (sref_make(r->gen->data_key, "at", d->id, ref) != 0 || sec_random_token(rnd, 8) != 0 ||
+	    clients_scope_render(d->scopes, scope, sizeof(scope)) < 0 ||
+	    (jti = arena_printf(&r->arena, "%s.%s.%s", ref, d->gid, rnd)) == NULL)
+		return req_fail(r, 500, "server_error", NULL);
+	t.sub = sub;
+	t.client_id = c->id;
+	t.scope = scope;
+	t.jti = jti;
+	t.iat = now;
+	t.exp = now + r->gen->conf->ttl_access;
+	t.auth_time = atoll(d->auth_time);
+	t.acr = d->acr;
+	t.amr_json = d->amr;
+	t.sid = d->sid;
+	if (tok_access_sign(r->gen->keys, KEY_ES256, r->gen->conf->issuer, &t, &r->arena, &at,
+	                    &atlen) != 0)
+		return req_fail(r, 500, "server_error", "could not sign the access token");
+	it.sub = sub;
+	it.client_id = c->id;
+	it.nonce = d->nonce[0] != '\0' ? d->nonce : NULL;
+	it.acr = d->acr;
+	it.amr_json = d->amr;
+	it.sid = d->sid;
+	it.access_token = at;
+	it.iat = now;
+	it.exp = now + r->gen->conf->ttl_id;
+	it.auth_time = t.auth_time;
+	if (tok_id_sign(r->gen->keys, c->id_token_alg, r->gen->conf->issuer, &it, &r->arena, &idt,
+	                &idlen) != 0)
+		return req_fail(r, 500, "server_error", "could not sign the ID token");
+	body = arena_printf(&r->arena,
+	                    "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%lld,"
+	                    "\"scope\":\"%s\",\"id_token\":\"%s\"}",
+	                    at, r->gen->conf->ttl_access, scope, idt);
+	if (body == NULL)
+		return req_fail_oom(r);
+	req_log(LOG_INFO, r, "token_issued", "client", c->id, "grant", "authorization_code", "id",
+	        d->masked, NULL);
+	return http_reply(r, 200, "application/json", body, strlen(body), RESP_NOSTORE);
+}
+
 static const struct {
 	const char *name;
 	unsigned bit;
 	step_fn run;
 } grants[] = {
+	{ "authorization_code", GRANT_AUTHORIZATION_CODE, grant_authorization_code },
 	{ "client_credentials", GRANT_CLIENT_CREDENTIALS, grant_client_credentials },
 };
 
@@ -350,6 +532,14 @@ static enum step introspect_checked(struct req *r)
 	return st;
 }
 
+/* at_check.lua answers 1 for active: the same as "no revocation marker" for introspect_checked. */
+static enum step introspect_user_checked(struct req *r)
+{
+	if (r->reply != NULL && r->reply->type == SR_INTEGER)
+		r->reply->integer = !r->reply->integer;
+	return introspect_checked(r);
+}
+
 static enum step introspect_authenticated(struct req *r)
 {
 	struct presented *p = req_ctx(r, sizeof(*p));
@@ -363,6 +553,20 @@ static enum step introspect_authenticated(struct req *r)
 	if (presented_at(r, tok, p) != 0)
 		return inactive(r);
 	sk_at_revoked(key, p->jti);
+	if (strchr(p->jti, '.') != NULL) {
+		/* a citizen's token: "<sealed ID>.<grant>.<random>" (ep_token.c, grant_made) */
+		char id[ACCT_ID_LEN + 1], gid[32], kgrant[SK_MAX], kacct[SK_MAX];
+		const char *rest, *keys[3] = { key, kgrant, kacct };
+		size_t n;
+
+		if (sref_open(r->gen->data_key, "at", p->jti, id, &rest) != 0 ||
+		    (n = strcspn(rest, ".")) == 0 || n >= sizeof(gid))
+			return inactive(r);
+		snprintf(gid, sizeof(gid), "%.*s", (int)n, rest);
+		sk_grant(kgrant, id, gid);
+		sk_acct(kacct, id);
+		return store_eval(r, introspect_user_checked, LUA_AT_CHECK, 3, 3, keys, NULL);
+	}
 	return store_cmd(r, introspect_checked, "EXISTS %s", key);
 }
 

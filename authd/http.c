@@ -403,7 +403,7 @@ void http_finish(struct req *r)
 	if (r->flags & RESP_HTML) {
 		evhttp_add_header(h, "Content-Security-Policy",
 		                  "default-src 'none'; img-src 'self' data:; style-src 'self' "
-		                  "'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+		                  "'unsafe-inline'; frame-ancestors 'none'");
 		evhttp_add_header(h, "X-Frame-Options", "DENY");
 	}
 	if (r->gen->conf->tls_cert != NULL)

@@ -8,6 +8,7 @@
 #include "addr.h"
 #include "conf.h"
 #include "ep_app.h"
+#include "ep_authorize.h"
 #include "ep_discovery.h"
 #include "ep_token.h"
 #include "gen.h"
@@ -26,6 +27,10 @@ static const struct route routes[] = {
 	{ "GET", "/healthz", ep_discovery_healthz, 0, 0 },
 	{ "GET", "/readyz", ep_discovery_readyz, R_STORE, 0 },
 	{ "GET", "/metrics", ep_discovery_metrics, R_METRICS, 0 },
+	{ "GET", "/authorize", ep_authorize, R_STORE, 0 },
+	{ "POST", "/authorize", ep_authorize, R_FORM | R_STORE, 16384 },
+	{ "POST", "/login", ep_authorize_login, R_FORM | R_STORE | R_GUARD, 8192 },
+	{ "POST", "/consent", ep_authorize_consent, R_FORM | R_STORE, 8192 },
 	{ "POST", "/token", ep_token, BACK, 16384 },
 	{ "POST", "/introspect", ep_token_introspect, BACK, 16384 },
 	{ "POST", "/revoke", ep_token_revoke, BACK, 16384 },

@@ -15,6 +15,14 @@
  *   eid:{ID}:rl:act     string  activation mismatches for this ID number (fixed window)
  *   eid:rl:ip:<ip>:act  string  activation mismatches from one client address (own slot)
  *   eid:rl:ip:<ip>:auth string  authentication failures from one client address (guard.c)
+ *   eid:{ID}:sso:<h>    hash    an SSO (browser) session, h = SHA-256 of the cookie's secret
+ *   eid:{ID}:ssos       set     the keys of the account's SSO sessions
+ *   eid:{ID}:consent    hash    client_id → the scopes the citizen consented to
+ *   eid:{ID}:code:<h>   hash    an authorization code (h = SHA-256 of its secret part)
+ *   eid:{ID}:grant:<g>  hash    a grant (code redemption): its client, scope, session, refresh
+ *   eid:{ID}:grants     set     the account's grant ids
+ *   eid:authz:<h>       string  a pending authorization request (h = SHA-256 of its id)
+ *   eid:authz:<h>:sms   hash    the SMS code of that login, when one was asked for
  *   eid:jti:{<client>}:<h> string a client assertion's jti (h = SHA-256), until it expires
  *   eid:atrev:<jti>     string  a revoked access token, until it would have expired
  *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
@@ -89,6 +97,46 @@ static inline int sk_rl_act_ip(char out[SK_MAX], const char *ip)
 static inline int sk_rl_auth_ip(char out[SK_MAX], const char *ip)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "rl:ip:%s:auth", ip);
+}
+
+static inline int sk_sso(char out[SK_MAX], const char *id, const char *h)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:sso:%s", id, h);
+}
+
+static inline int sk_ssos(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:ssos", id);
+}
+
+static inline int sk_consent(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:consent", id);
+}
+
+static inline int sk_code(char out[SK_MAX], const char *id, const char *h)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:code:%s", id, h);
+}
+
+static inline int sk_grant(char out[SK_MAX], const char *id, const char *gid)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:grant:%s", id, gid);
+}
+
+static inline int sk_grants(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:grants", id);
+}
+
+static inline int sk_authz(char out[SK_MAX], const char *h)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "authz:%s", h);
+}
+
+static inline int sk_authz_sms(char out[SK_MAX], const char *h)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "authz:%s:sms", h);
 }
 
 static inline int sk_assertion_jti(char out[SK_MAX], const char *client_id, const char *h)

@@ -449,3 +449,12 @@ int store_eval_detached(struct store *s, enum lua_script script, int nkeys, int 
 	metrics_store_cmd();
 	return 0;
 }
+
+int store_cmdv_detached(struct store *s, int argc, const char **argv)
+{
+	if (s == NULL || s->state != ST_READY || s->ac == NULL ||
+	    redisAsyncCommandArgv(s->ac, NULL, NULL, argc, argv, NULL) != REDIS_OK)
+		return -1;
+	metrics_store_cmd();
+	return 0;
+}

@@ -50,6 +50,9 @@ enum step store_eval(struct req *r, step_fn next, enum lua_script script, int nk
 int store_eval_detached(struct store *s, enum lua_script script, int nkeys, int nargs,
                         const char *const *args);
 
+/* A command for no one, the same way (argv NUL-terminated). 0 when sent, -1 otherwise. */
+int store_cmdv_detached(struct store *s, int argc, const char **argv);
+
 /* printf-style convenience for fixed commands ("PING"). Same results. */
 enum step store_cmd(struct req *r, step_fn next, const char *fmt, ...);
 

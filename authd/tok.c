@@ -93,6 +93,36 @@ int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
 	return jws_sign(k, "at+jwt", buf, (size_t)(p - buf), a, out, outlen);
 }
 
+int tok_id_sign(const struct keyset *ks, enum key_alg alg, const char *iss, const struct tok_id *t,
+                struct arena *a, char **out, size_t *outlen)
+{
+	const struct key *k = keys_active(ks, alg);
+	char buf[TOK_CLAIMS_MAX], *p = buf, at_hash[24] = "";
+	const char *end = buf + sizeof(buf);
+
+	if (k == NULL)
+		return E_NOTFOUND;
+	if (t->access_token != NULL) {
+		uint8_t h[SEC_SHA256_LEN];
+
+		/* the left half of the hash with the ID token's own algorithm's hash: SHA-256 for
+		 * both ES256 and RS256 */
+		sec_sha256(t->access_token, strlen(t->access_token), h);
+		sec_b64url_encode(h, sizeof(h) / 2, at_hash);
+	}
+	if (put(&p, end, "{\"iss\":") != 0 || tok_json_str(&p, end, iss) != 0 ||
+	    put_str(&p, end, "sub", t->sub) != 0 || put_str(&p, end, "aud", t->client_id) != 0 ||
+	    put_str(&p, end, "azp", t->client_id) != 0 ||
+	    put(&p, end, ",\"iat\":%lld,\"exp\":%lld", t->iat, t->exp) != 0 ||
+	    (t->auth_time > 0 && put(&p, end, ",\"auth_time\":%lld", t->auth_time) != 0) ||
+	    put_str(&p, end, "nonce", t->nonce) != 0 || put_str(&p, end, "acr", t->acr) != 0 ||
+	    (t->amr_json != NULL && put(&p, end, ",\"amr\":%s", t->amr_json) != 0) ||
+	    put_str(&p, end, "at_hash", at_hash) != 0 || put_str(&p, end, "sid", t->sid) != 0 ||
+	    put(&p, end, "}") != 0)
+		return E_LIMIT;
+	return jws_sign(k, "JWT", buf, (size_t)(p - buf), a, out, outlen);
+}
+
 void tok_pairwise_sub(const uint8_t pepper[32], const char *sector, const char *id,
                       char out[TOK_SUB_SIZE])
 {

@@ -45,6 +45,19 @@ struct tok_access {
 int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
                     const struct tok_access *t, struct arena *a, char **out, size_t *outlen);
 
+/* An ID token's claims (OIDC Core §2). NULL / 0 = claim absent. */
+struct tok_id {
+	const char *sub, *client_id, *nonce, *acr, *sid;
+	const char *amr_json;   /* a JSON array, trusted (ours) */
+	const char *access_token; /* for at_hash (OIDC Core §3.1.3.6), or NULL */
+	long long iat, exp, auth_time;
+};
+
+/* Signs an ID token {iss, sub, aud = azp = client_id, exp, iat, auth_time, nonce, acr, amr,
+ * at_hash, sid} with the active key of `alg` (header typ "JWT"). Returns as tok_access_sign. */
+int tok_id_sign(const struct keyset *ks, enum key_alg alg, const char *iss, const struct tok_id *t,
+                struct arena *a, char **out, size_t *outlen);
+
 /* The pairwise subject of citizen `id` for a client sector: base64url(HMAC-SHA256(K, sector NUL
  * id)) where K = HMAC-SHA256(pepper, "authd pairwise sub v1"). Stable across restarts and
  * instances (the pepper is shared), different per sector, not reversible without the pepper. */

@@ -1,0 +1,813 @@
+/* ep_authorize.c — see ep_authorize.h. */
+#include "ep_authorize.h"
+
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "audit.h"
+#include "authz.h"
+#include "clients.h"
+#include "conf.h"
+#include "form.h"
+#include "gen.h"
+#include "guard.h"
+#include "html.h"
+#include "http.h"
+#include "otp.h"
+#include "pass.h"
+#include "route.h"
+#include "sec.h"
+#include "skeys.h"
+#include "sms.h"
+#include "sref.h"
+#include "store.h"
+#include "worker.h"
+#include "workq.h"
+
+#define TX_TTL "600"     /* s: a pending authorization request */
+#define SECRET_BYTES 32  /* cookies' and codes' secret parts */
+#define TID_BYTES 16
+#define H_LEN 44         /* base64url SHA-256 and a NUL */
+#define SMS_CODE_LEN 6
+#define SMS_TRIES 5
+
+struct az {
+	struct authz az;
+	const struct form *params;  /* the request being served (query, body, or the pending one) */
+	char tid[32], tid_h[H_LEN], csrf[H_LEN];
+	char browser[64];           /* the tx cookie's value (new or presented) */
+	int browser_new;
+	char id[ACCT_ID_LEN + 1], masked[ACCT_ID_LEN + 1];
+	char sso_key[SK_MAX], sid[32];
+	char sso_cookie[SREF_SIZE + 64];
+	long long auth_time;
+	const char *acr, *amr;
+	/* login */
+	const char *password, *otp, *action;
+	char phone[ACCT_PHONE_MAX + 1], totp_sealed[160];
+	long long totp_last, totp_step, locked_until;
+	int status_active, status_revoked, have_account;
+	struct pw_job {
+		uint8_t pepper[32];
+		char *password;
+		char hash[PASS_ENCODED_MAX];
+		int rc;
+	} job;
+	char *sms_code;
+	step_fn next;               /* what a form runs once its pending request is loaded */
+};
+
+/* --- cookies --- */
+
+static int secure(const struct req *r)
+{
+	return strncmp(r->gen->conf->issuer, "https://", 8) == 0;
+}
+
+/* "__Host-" (RFC 6265bis §4.1.3.2: Secure, Path=/, no Domain) when served over TLS. */
+static const char *cookie_name(const struct req *r, const char *base)
+{
+	return secure(r) ? (strcmp(base, "sso") == 0 ? "__Host-eid_sso" : "__Host-eid_tx")
+	                 : (strcmp(base, "sso") == 0 ? "eid_sso" : "eid_tx");
+}
+
+/* The value of cookie `name` in arena memory, or NULL. */
+static const char *cookie_get(struct req *r, const char *name)
+{
+	const char *h = http_header(r, "Cookie");
+	size_t n = strlen(name);
+
+	while (h != NULL && *h != '\0') {
+		while (*h == ' ' || *h == ';')
+			h++;
+		if (strncmp(h, name, n) == 0 && h[n] == '=') {
+			size_t len = strcspn(h + n + 1, ";");
+
+			return len > 0 && len < 512 ? arena_strndup(&r->arena, h + n + 1, len) : NULL;
+		}
+		h += strcspn(h, ";");
+	}
+	return NULL;
+}
+
+static void cookie_set(struct req *r, const char *name, const char *value, long long max_age)
+{
+	char *c = arena_printf(&r->arena, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s; Max-Age=%lld",
+	                       name, value, secure(r) ? "; Secure" : "", max_age);
+
+	if (c != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Set-Cookie", c);
+}
+
+/* --- helpers --- */
+
+static void b64_sha256(const char *s, char out[H_LEN])
+{
+	uint8_t h[SEC_SHA256_LEN];
+
+	sec_sha256(s, strlen(s), h);
+	sec_b64url_encode(h, sizeof(h), out);
+}
+
+/* The CSRF token of a pending request: HMAC(pepper, "csrf" tid). */
+static void csrf_of(const struct req *r, const char *tid, char out[H_LEN])
+{
+	uint8_t m[SEC_SHA256_LEN];
+
+	sec_hmac256(r->gen->pepper, sizeof(r->gen->pepper), "csrf:", 5, tid, strlen(tid), m);
+	sec_b64url_encode(m, sizeof(m), out);
+}
+
+static enum step page(struct req *r, int status, const char *html)
+{
+	if (html == NULL)
+		return req_fail_oom(r);
+	return http_reply(r, status, "text/html; charset=utf-8", html, strlen(html),
+	                  RESP_HTML | RESP_NOSTORE);
+}
+
+static enum step error_page(struct req *r, const char *locale, int status, const char *desc)
+{
+	req_log(LOG_WARN, r, "authorize_refused", "why", desc, NULL);
+	return page(r, status,
+	            html_error(&r->arena, locale,
+	                       strcmp(locale, "en") == 0 ? "The login cannot continue"
+	                                                 : "Không thể tiếp tục đăng nhập",
+	                       desc));
+}
+
+/* 302 after GET, 303 after POST (RFC 9110 §15.4.4: the browser follows with GET). */
+static enum step redirect(struct req *r, const char *to)
+{
+	if (to == NULL)
+		return req_fail_oom(r);
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", to);
+	return http_reply(r, strcmp(r->method, "POST") == 0 ? 303 : 302, "text/plain", "", 0,
+	                  RESP_NOSTORE);
+}
+
+static enum step redirect_error(struct req *r, struct az *z, const char *error, const char *desc)
+{
+	const char *pairs[] = { "error", error, "error_description", desc,
+		                "state", z->az.state, "iss", r->gen->conf->issuer, NULL };
+
+	req_log(LOG_INFO, r, "authorize_error", "client", z->az.client->id, "error", error, NULL);
+	return redirect(r, authz_redirect(&r->arena, z->az.redirect_uri, pairs));
+}
+
+/* The request's parameters serialized (pending requests), with the browser binding. */
+static char *params_render(struct req *r, const struct form *f, const char *browser_h)
+{
+	size_t n = strlen(browser_h) + 8;
+	char *out, *p;
+
+	for (size_t i = 0; i < f->n; i++)
+		n += 2 + 3 * (strlen(f->p[i].name) + strlen(f->p[i].value));
+	if ((out = arena_alloc(&r->arena, n)) == NULL)
+		return NULL;
+	p = out;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->p[i].name[0] == '_')
+			continue; /* ours; never taken from a request */
+		p = authz_urlencode(p, f->p[i].name);
+		*p++ = '=';
+		p = authz_urlencode(p, f->p[i].value);
+		*p++ = '&';
+	}
+	p = stpcpy(stpcpy(p, "_b="), browser_h);
+	return out;
+}
+
+/* --- issuing the code --- */
+
+static enum step code_stored(struct req *r);
+
+static enum step code_issue(struct req *r)
+{
+	struct az *z = r->ctx;
+	char secret[64], h[H_LEN], ref[SREF_SIZE], key[SK_MAX], ttl[24], at[24], scope[16];
+	const char *args[22];
+	char *code;
+	int n = 0;
+
+	if (sec_random_token(secret, SECRET_BYTES) != 0 ||
+	    sref_make(r->gen->data_key, "code", z->id, ref) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	if ((code = arena_printf(&r->arena, "%s.%s", ref, secret)) == NULL)
+		return req_fail_oom(r);
+	b64_sha256(secret, h);
+	sk_code(key, z->id, h);
+	snprintf(ttl, sizeof(ttl), "%lld", r->gen->conf->ttl_code);
+	snprintf(at, sizeof(at), "%lld", z->auth_time);
+	snprintf(scope, sizeof(scope), "%u", z->az.scopes);
+	args[n++] = key;
+	args[n++] = ttl;
+	args[n++] = "client", args[n++] = z->az.client->id;
+	args[n++] = "redirect_uri", args[n++] = z->az.redirect_uri;
+	args[n++] = "scope", args[n++] = scope;
+	args[n++] = "nonce", args[n++] = z->az.nonce != NULL ? z->az.nonce : "";
+	args[n++] = "challenge", args[n++] = z->az.code_challenge ? z->az.code_challenge : "";
+	args[n++] = "auth_time", args[n++] = at;
+	args[n++] = "acr", args[n++] = z->acr;
+	args[n++] = "amr", args[n++] = z->amr;
+	args[n++] = "sid", args[n++] = z->sid;
+	z->password = code; /* kept for code_stored (the password is long gone by now) */
+	return store_eval(r, code_stored, LUA_HSET_TTL, 1, n, args, NULL);
+}
+
+/* hset_ttl.lua's 'ok' (a Lua string arrives as a bulk string). */
+static int script_ok(const struct req *r)
+{
+	return r->reply != NULL && (r->reply->type == SR_STRING || r->reply->type == SR_STATUS) &&
+	       strcmp(r->reply->str, "ok") == 0;
+}
+
+static enum step code_stored(struct req *r)
+{
+	struct az *z = r->ctx;
+	const char *pairs[] = { "code", z->password, "state", z->az.state,
+		                "iss", r->gen->conf->issuer, NULL };
+
+	if (!script_ok(r))
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	req_log(LOG_INFO, r, "code_issued", "client", z->az.client->id, "id", z->masked, NULL);
+	return redirect(r, authz_redirect(&r->arena, z->az.redirect_uri, pairs));
+}
+
+/* --- pending requests: login and consent pages --- */
+
+static enum step tx_saved(struct req *r);
+
+/* Stores the pending request and shows `what` ("login" or "consent"). */
+static enum step tx_save(struct req *r, const char *what)
+{
+	struct az *z = r->ctx;
+	char key[SK_MAX], bh[H_LEN], *v;
+	const char *argv[] = { "SET", key, NULL, "EX", TX_TTL };
+	const char *c = cookie_get(r, cookie_name(r, "tx"));
+
+	if (c != NULL && strlen(c) < sizeof(z->browser)) {
+		snprintf(z->browser, sizeof(z->browser), "%s", c);
+	} else {
+		if (sec_random_token(z->browser, SECRET_BYTES) != 0)
+			return req_fail(r, 500, "server_error", NULL);
+		z->browser_new = 1;
+	}
+	if (sec_random_token(z->tid, TID_BYTES) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	b64_sha256(z->tid, z->tid_h);
+	csrf_of(r, z->tid, z->csrf);
+	b64_sha256(z->browser, bh);
+	if ((v = params_render(r, z->params, bh)) == NULL)
+		return req_fail_oom(r);
+	sk_authz(key, z->tid_h);
+	argv[2] = v;
+	z->action = what;
+	return store_cmdv(r, tx_saved, 5, argv, NULL);
+}
+
+static enum step show_login(struct req *r, int status, enum html_msg msg)
+{
+	struct az *z = r->ctx;
+	struct html_login p = { .locale = z->az.locale, .tid = z->tid, .csrf = z->csrf,
+		                .client_name = z->az.client->name,
+		                .id_number = z->id[0] ? z->id : z->az.login_hint, .msg = msg,
+		                .phone = z->phone };
+
+	return page(r, status, html_login(&r->arena, &p));
+}
+
+static enum step tx_saved(struct req *r)
+{
+	struct az *z = r->ctx;
+
+	if (r->reply == NULL || r->reply->type != SR_STATUS)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (z->browser_new)
+		cookie_set(r, cookie_name(r, "tx"), z->browser, 3600);
+	if (strcmp(z->action, "consent") == 0)
+		return page(r, 200, html_consent(&r->arena, z->az.locale, z->tid, z->csrf,
+		                                 z->az.client->name, z->az.scopes));
+	return show_login(r, 200, HTML_MSG_NONE);
+}
+
+/* --- /authorize --- */
+
+static enum step authorize_session(struct req *r);
+
+/* A session is usable for this request: consent, or straight to the code. */
+static enum step session_good(struct req *r, unsigned consented)
+{
+	struct az *z = r->ctx;
+	/* openid needs no consent of its own: the pairwise sub tells nothing */
+	unsigned need = z->az.scopes & ~(unsigned)SCOPE_OPENID;
+
+	if ((need & ~consented) == 0 && !(z->az.prompt & AUTHZ_PROMPT_CONSENT))
+		return code_issue(r);
+	if (z->az.prompt & AUTHZ_PROMPT_NONE)
+		return redirect_error(r, z, "consent_required", "the citizen has not consented");
+	return tx_save(r, "consent");
+}
+
+static enum step no_session(struct req *r)
+{
+	struct az *z = r->ctx;
+
+	if (z->az.prompt & AUTHZ_PROMPT_NONE)
+		return redirect_error(r, z, "login_required", "no usable session");
+	return tx_save(r, "login");
+}
+
+static enum step authorize_begin(struct req *r, struct az *z)
+{
+	struct authz_err e;
+	const char *c;
+
+	if (authz_parse(r->gen->clients, z->params, &z->az, &e) != 0) {
+		if (e.html)
+			return error_page(r, "vi", 400, e.desc);
+		return redirect_error(r, z, e.error, e.desc);
+	}
+	if (form_get(z->params, "request_uri") != NULL)
+		return redirect_error(r, z, "invalid_request_uri",
+		                      "pushed authorization requests are not available yet");
+	if (z->az.client->require_par)
+		return redirect_error(r, z, "invalid_request",
+		                      "this service must push its authorization requests (PAR)");
+	if (z->az.acr_min > 1)
+		/* level 2 is reached only by confirming in the app (QR, CIBA): until that exists, say
+		 * so in the words of OpenID Connect Core Unmet Authentication Requirements 1.0 */
+		return redirect_error(r, z, "unmet_authentication_requirements",
+		                      "level 2 needs confirmation in the eID app");
+	c = cookie_get(r, cookie_name(r, "sso"));
+	if (c != NULL && !(z->az.prompt & AUTHZ_PROMPT_LOGIN)) {
+		const char *rest, *keys[3];
+		char h[H_LEN], kacct[SK_MAX], kcons[SK_MAX], idle[24];
+		const char *args[5];
+
+		if (sref_open(r->gen->data_key, "sso", c, z->id, &rest) != 0 || rest[0] == '\0') {
+			z->id[0] = '\0';
+			return no_session(r);
+		}
+		b64_sha256(rest, h);
+		sk_sso(z->sso_key, z->id, h);
+		sk_acct(kacct, z->id);
+		sk_consent(kcons, z->id);
+		snprintf(idle, sizeof(idle), "%lld", r->gen->conf->sso_idle);
+		keys[0] = z->sso_key;
+		keys[1] = kacct;
+		keys[2] = kcons;
+		args[0] = keys[0], args[1] = keys[1], args[2] = keys[2];
+		args[3] = idle;
+		args[4] = z->az.client->id;
+		return store_eval(r, authorize_session, LUA_SSO_LOAD, 3, 5, args, NULL);
+	}
+	return no_session(r);
+}
+
+/* Reads sso_load's answer into z; 1 when the session may serve this request. */
+static int session_usable(struct req *r, struct az *z, unsigned *consented)
+{
+	const struct sreply *x = r->reply;
+	long long now = (long long)time(NULL);
+
+	if (x == NULL || x->type != SR_ARRAY || x->n != 5)
+		return 0;
+	for (size_t i = 0; i < 5; i++)
+		if (x->elem[i]->type != SR_STRING)
+			return 0;
+	z->auth_time = atoll(x->elem[0]->str);
+	z->acr = x->elem[1]->str;
+	z->amr = x->elem[2]->str;
+	snprintf(z->sid, sizeof(z->sid), "%s", x->elem[3]->str);
+	*consented = (unsigned)strtoul(x->elem[4]->str, NULL, 10);
+	acct_id_mask(z->id, z->masked);
+	if (now - z->auth_time > r->gen->conf->sso_max)
+		return 0; /* re-authenticate after sessions.max_s (AAL2: 12 h) */
+	if (z->az.max_age >= 0 && now - z->auth_time > z->az.max_age)
+		return 0;
+	if (z->az.prompt & AUTHZ_PROMPT_LOGIN)
+		return 0;
+	/* never silently lower: a level-1 session does not answer a level-2 request */
+	if (strncmp(z->acr, "urn:eid:level:", 14) != 0 || atoi(z->acr + 14) < z->az.acr_min)
+		return 0;
+	return 1;
+}
+
+static enum step authorize_session(struct req *r)
+{
+	struct az *z = r->ctx;
+	unsigned consented = 0;
+
+	if (r->reply == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (!session_usable(r, z, &consented)) {
+		z->id[0] = '\0';
+		return no_session(r);
+	}
+	return session_good(r, consented);
+}
+
+enum step ep_authorize(struct req *r)
+{
+	struct az *z = req_ctx(r, sizeof(*z));
+
+	if (z == NULL)
+		return req_fail_oom(r);
+	if (strcmp(r->method, "POST") != 0 && http_query(r) != 0)
+		return error_page(r, "vi", 400, r->error_desc ? r->error_desc : "malformed request");
+	if (strcmp(r->method, "POST") == 0 && r->form == NULL && http_form_body(r) != 0)
+		return error_page(r, "vi", 400, r->error_desc ? r->error_desc : "malformed request");
+	z->params = r->form;
+	return authorize_begin(r, z);
+}
+
+/* --- the forms: load the pending request, bound to this browser --- */
+
+static enum step form_tx_loaded(struct req *r);
+
+/* Common start of POST /login and POST /consent: the CSRF token, then the pending request. */
+static enum step form_begin(struct req *r, step_fn next)
+{
+	struct az *z = req_ctx(r, sizeof(*z));
+	const char *tid = form_get(r->form, "tid"), *csrf = form_get(r->form, "csrf");
+	char key[SK_MAX];
+
+	if (z == NULL)
+		return req_fail_oom(r);
+	if (tid == NULL || csrf == NULL || strlen(tid) >= sizeof(z->tid))
+		return error_page(r, "vi", 403, "the form is missing its security token (CSRF)");
+	snprintf(z->tid, sizeof(z->tid), "%s", tid);
+	csrf_of(r, z->tid, z->csrf);
+	if (!sec_ct_eq(z->csrf, strlen(z->csrf), csrf, strlen(csrf)))
+		return error_page(r, "vi", 403, "the form's security token (CSRF) is wrong");
+	b64_sha256(z->tid, z->tid_h);
+	sk_authz(key, z->tid_h);
+	z->next = next;
+	return store_cmd(r, form_tx_loaded, "GET %s", key);
+}
+
+static enum step form_tx_loaded(struct req *r)
+{
+	struct az *z = r->ctx;
+	step_fn next = z->next;
+	struct form *f = arena_alloc(&r->arena, sizeof(*f));
+	struct errbuf eb = { 0 };
+	struct authz_err e;
+	const char *b, *c = cookie_get(r, cookie_name(r, "tx"));
+	char bh[H_LEN];
+
+	if (r->reply == NULL || f == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (r->reply->type != SR_STRING)
+		return error_page(r, "vi", 400, "this login has expired");
+	if (form_parse(&r->arena, r->reply->str, r->reply->len, f, &eb) != 0 ||
+	    (b = form_get(f, "_b")) == NULL)
+		return req_fail(r, 500, "server_error", NULL);
+	b64_sha256(c != NULL ? c : "", bh);
+	if (c == NULL || !sec_ct_eq(bh, strlen(bh), b, strlen(b)))
+		return error_page(r, "vi", 403, "this login was started in another browser");
+	z->params = f;
+	if (authz_parse(r->gen->clients, f, &z->az, &e) != 0)
+		return error_page(r, "vi", 400, e.desc);
+	return next(r);
+}
+
+/* --- POST /consent --- */
+
+static enum step consent_session(struct req *r);
+static enum step consent_saved(struct req *r);
+
+static enum step consent_go(struct req *r)
+{
+	struct az *z = r->ctx;
+	const char *d = form_get(r->form, "decision"), *c = cookie_get(r, cookie_name(r, "sso"));
+	const char *rest;
+	char h[H_LEN], kacct[SK_MAX], kcons[SK_MAX], idle[24];
+	const char *args[5];
+
+	if (d == NULL || (strcmp(d, "allow") != 0 && strcmp(d, "deny") != 0))
+		return error_page(r, z->az.locale, 400, "decision must be allow or deny");
+	if (strcmp(d, "deny") == 0)
+		return redirect_error(r, z, "access_denied", "the citizen declined");
+	if (c == NULL || sref_open(r->gen->data_key, "sso", c, z->id, &rest) != 0 || !*rest)
+		return error_page(r, z->az.locale, 400, "the session has ended: log in again");
+	b64_sha256(rest, h);
+	sk_sso(z->sso_key, z->id, h);
+	sk_acct(kacct, z->id);
+	sk_consent(kcons, z->id);
+	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->sso_idle);
+	args[0] = z->sso_key, args[1] = kacct, args[2] = kcons, args[3] = idle;
+	args[4] = z->az.client->id;
+	return store_eval(r, consent_session, LUA_SSO_LOAD, 3, 5, args, NULL);
+}
+
+static enum step consent_session(struct req *r)
+{
+	struct az *z = r->ctx;
+	unsigned consented = 0;
+	char kcons[SK_MAX], bits[16];
+
+	if (r->reply == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (!session_usable(r, z, &consented))
+		return error_page(r, z->az.locale, 400, "the session has ended: log in again");
+	sk_consent(kcons, z->id);
+	snprintf(bits, sizeof(bits), "%u", consented | (z->az.scopes & ~(unsigned)SCOPE_OPENID));
+	req_log(LOG_INFO, r, "consent_given", "client", z->az.client->id, "id", z->masked, NULL);
+	return store_cmd(r, consent_saved, "HSET %s %s %s", kcons, z->az.client->id, bits);
+}
+
+static enum step consent_saved(struct req *r)
+{
+	if (r->reply == NULL || r->reply->type != SR_INTEGER)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	return code_issue(r);
+}
+
+enum step ep_authorize_consent(struct req *r)
+{
+	return form_begin(r, consent_go);
+}
+
+/* --- POST /login --- */
+
+static enum step login_loaded(struct req *r);
+static enum step login_checked(struct req *r);
+static enum step login_failed(struct req *r);
+static enum step login_committed(struct req *r);
+static enum step login_audited(struct req *r);
+static enum step login_consent(struct req *r);
+static enum step sms_stored(struct req *r);
+static enum step sms_sent_page(struct req *r);
+static enum step sms_checked(struct req *r);
+
+static void pw_job(void *p)
+{
+	struct pw_job *j = p;
+
+	j->rc = pass_verify(j->pepper, j->password, j->hash);
+	sec_wipe(j->pepper, sizeof(j->pepper));
+}
+
+static enum step login_go(struct req *r)
+{
+	struct az *z = r->ctx;
+	const char *id = form_get(r->form, "id_number"), *pw = form_get(r->form, "password");
+	char kacct[SK_MAX], kreg[SK_MAX];
+	const char *keys[2] = { kacct, kreg };
+
+	z->otp = form_get(r->form, "otp");
+	z->action = form_get(r->form, "action");
+	if (z->action == NULL)
+		z->action = "login";
+	if (id != NULL && strlen(id) == ACCT_ID_LEN && strspn(id, "0123456789") == ACCT_ID_LEN)
+		snprintf(z->id, sizeof(z->id), "%s", id);
+	if (z->id[0] == '\0' || pw == NULL || strlen(pw) > 64) {
+		guard_fail(r);
+		return show_login(r, 400, HTML_MSG_BAD_LOGIN);
+	}
+	if ((z->job.password = arena_secret(&r->arena, strlen(pw) + 1)) == NULL)
+		return req_fail_oom(r);
+	memcpy(z->job.password, pw, strlen(pw) + 1);
+	acct_id_mask(z->id, z->masked);
+	sk_acct(kacct, z->id);
+	sk_reg(kreg, z->id);
+	return store_eval(r, login_loaded, LUA_WEB_LOGIN_LOAD, 2, 2, keys, NULL);
+}
+
+static enum step login_loaded(struct req *r)
+{
+	struct az *z = r->ctx;
+	const struct sreply *x = r->reply;
+
+	if (x == NULL || x->type != SR_ARRAY || x->n != 7)
+		return show_login(r, 503, HTML_MSG_UNAVAILABLE);
+	z->have_account = x->elem[0]->len > 0;
+	z->status_active = strcmp(x->elem[0]->str, "active") == 0;
+	z->status_revoked = strcmp(x->elem[0]->str, "revoked") == 0;
+	snprintf(z->totp_sealed, sizeof(z->totp_sealed), "%s", x->elem[2]->str);
+	z->totp_last = atoll(x->elem[3]->str);
+	z->locked_until = atoll(x->elem[4]->str);
+	snprintf(z->phone, sizeof(z->phone), "%s", x->elem[6]->str);
+	/* no account: a fixed dummy hash, so the answer takes the same time (STYLE §8) */
+	snprintf(z->job.hash, sizeof(z->job.hash), "%s",
+	         x->elem[1]->len > 0 && x->elem[1]->len < sizeof(z->job.hash)
+	                 ? x->elem[1]->str
+	                 : "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+	                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	memcpy(z->job.pepper, r->gen->pepper, sizeof(z->job.pepper));
+	return workq_run(r, pw_job, &z->job, login_checked);
+}
+
+/* A wrong password or code: counted against the account (same lockout as the app) and the
+ * address (guard.c), answered without saying which part was wrong. */
+static enum step login_bad(struct req *r)
+{
+	struct az *z = r->ctx;
+	char kacct[SK_MAX], now[24], max[24], first[24], lmax[24];
+	const char *args[5] = { kacct, now, max, first, lmax };
+
+	guard_fail(r);
+	if (!z->have_account)
+		return show_login(r, 400, HTML_MSG_BAD_LOGIN);
+	sk_acct(kacct, z->id);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	snprintf(max, sizeof(max), "%lld", r->gen->conf->pin_failures);
+	snprintf(first, sizeof(first), "%lld", r->gen->conf->lock_first);
+	snprintf(lmax, sizeof(lmax), "%lld", r->gen->conf->lock_max);
+	return store_eval(r, login_failed, LUA_PWD_FAIL, 1, 5, args, NULL);
+}
+
+static enum step login_failed(struct req *r)
+{
+	struct az *z = r->ctx;
+
+	req_log(LOG_WARN, r, "web_login_failed", "id", z->masked, "ip", http_client_ip(r), NULL);
+	if (r->reply != NULL && r->reply->type == SR_ARRAY && r->reply->n == 2 &&
+	    r->reply->elem[0]->type == SR_STRING && strcmp(r->reply->elem[0]->str, "locked") == 0)
+		return audit_append(r, login_audited, "account_locked", z->masked, "web_login");
+	return audit_append(r, login_audited, "password_failed", z->masked, "web_login");
+}
+
+static enum step login_audited(struct req *r)
+{
+	return show_login(r, 400, HTML_MSG_BAD_LOGIN);
+}
+
+static enum step login_commit(struct req *r, long long step, const char *amr);
+
+static enum step login_checked(struct req *r)
+{
+	struct az *z = r->ctx;
+
+	if (z->job.rc != 0 && z->job.rc != E_CRYPTO && z->job.rc != E_INVALID)
+		return show_login(r, 503, HTML_MSG_UNAVAILABLE);
+	if (z->job.rc != 0 || !z->have_account)
+		return login_bad(r);
+	/* the password is right: only now may the account's state be told */
+	if (z->status_revoked)
+		return show_login(r, 403, HTML_MSG_REVOKED);
+	if (!z->status_active)
+		return login_bad(r);
+	if (z->locked_until > (long long)time(NULL))
+		return show_login(r, 423, HTML_MSG_LOCKED);
+	if (strcmp(z->action, "sms") == 0) {
+		char key[SK_MAX], ttl[24], mac[H_LEN], tries[4] = "0";
+		uint8_t m[SEC_SHA256_LEN];
+		const char *args[6] = { key, ttl, "mac", mac, "tries", tries };
+
+		if (z->phone[0] == '\0')
+			return show_login(r, 400, HTML_MSG_NEED_OTP);
+		if ((z->sms_code = arena_secret(&r->arena, SMS_CODE_LEN + 1)) == NULL)
+			return req_fail_oom(r);
+		if (sec_random_digits(z->sms_code, SMS_CODE_LEN) != 0)
+			return req_fail(r, 500, "server_error", NULL);
+		sec_hmac256(r->gen->pepper, sizeof(r->gen->pepper), z->tid, strlen(z->tid),
+		            z->sms_code, SMS_CODE_LEN, m);
+		sec_b64url_encode(m, sizeof(m), mac);
+		sk_authz_sms(key, z->tid_h);
+		snprintf(ttl, sizeof(ttl), "%lld", r->gen->conf->sms_code_ttl);
+		return store_eval(r, sms_stored, LUA_HSET_TTL, 1, 6, args, NULL);
+	}
+	if (z->otp == NULL)
+		return show_login(r, 400, HTML_MSG_NEED_OTP);
+	if (z->totp_sealed[0] != '\0' &&
+	    otp_totp_check(r->gen->data_key, z->id, z->totp_sealed, z->otp, (long long)time(NULL),
+	                   z->totp_last, &z->totp_step) == 0)
+		return login_commit(r, z->totp_step, "[\"pwd\",\"otp\"]");
+	{
+		char key[SK_MAX];
+
+		sk_authz_sms(key, z->tid_h);
+		return store_cmd(r, sms_checked, "HMGET %s mac tries", key);
+	}
+}
+
+static enum step sms_stored(struct req *r)
+{
+	struct az *z = r->ctx;
+	char *text;
+
+	if (!script_ok(r))
+		return show_login(r, 503, HTML_MSG_UNAVAILABLE);
+	text = arena_printf(&r->arena, "VNeID: ma dang nhap %s cua ban la %s. Khong chia se ma nay.",
+	                    z->az.client->id, z->sms_code);
+	if (text == NULL)
+		return req_fail_oom(r);
+	return sms_send(r, sms_sent_page, z->phone, text);
+}
+
+static enum step sms_sent_page(struct req *r)
+{
+	struct az *z = r->ctx;
+	char masked[ACCT_PHONE_MAX + 1];
+
+	if (!sms_sent(r))
+		return show_login(r, 503, HTML_MSG_UNAVAILABLE);
+	acct_phone_mask(z->phone, masked);
+	snprintf(z->phone, sizeof(z->phone), "%s", masked);
+	req_log(LOG_INFO, r, "web_login_sms_sent", "id", z->masked, NULL);
+	return show_login(r, 200, HTML_MSG_SMS_SENT);
+}
+
+static enum step sms_checked(struct req *r)
+{
+	struct az *z = r->ctx;
+	const struct sreply *x = r->reply;
+	char key[SK_MAX], want[H_LEN];
+	uint8_t m[SEC_SHA256_LEN];
+
+	if (x == NULL || x->type != SR_ARRAY || x->n != 2)
+		return show_login(r, 503, HTML_MSG_UNAVAILABLE);
+	if (x->elem[0]->type != SR_STRING || x->elem[1]->type != SR_STRING ||
+	    atoi(x->elem[1]->str) >= SMS_TRIES)
+		return login_bad(r);
+	sec_hmac256(r->gen->pepper, sizeof(r->gen->pepper), z->tid, strlen(z->tid), z->otp,
+	            strlen(z->otp), m);
+	sec_b64url_encode(m, sizeof(m), want);
+	sk_authz_sms(key, z->tid_h);
+	if (!sec_ct_eq(want, strlen(want), x->elem[0]->str, x->elem[0]->len)) {
+		/* counted, and the code dies after SMS_TRIES wrong tries; the reply is not awaited */
+		store_cmdv_detached(r->w->store, 4, (const char *[]){ "HINCRBY", key, "tries", "1" });
+		return login_bad(r);
+	}
+	return login_commit(r, -1, "[\"pwd\",\"sms\"]");
+}
+
+static enum step login_commit(struct req *r, long long step, const char *amr)
+{
+	struct az *z = r->ctx;
+	char secret[64], h[H_LEN], ref[SREF_SIZE], kacct[SK_MAX], kset[SK_MAX], st[24], idle[24];
+	char at[24];
+	const char *args[9];
+
+	if (sec_random_token(secret, SECRET_BYTES) != 0 ||
+	    sref_make(r->gen->data_key, "sso", z->id, ref) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	snprintf(z->sso_cookie, sizeof(z->sso_cookie), "%s.%s", ref, secret);
+	b64_sha256(secret, h);
+	sk_sso(z->sso_key, z->id, h);
+	/* sid (OIDC Front/Back-Channel Logout): names the session without revealing its cookie */
+	{
+		char sh[H_LEN], pre[64];
+
+		snprintf(pre, sizeof(pre), "sid:%s", secret);
+		b64_sha256(pre, sh);
+		snprintf(z->sid, sizeof(z->sid), "%.22s", sh);
+	}
+	sk_acct(kacct, z->id);
+	sk_ssos(kset, z->id);
+	z->auth_time = (long long)time(NULL);
+	z->acr = "urn:eid:level:1";
+	z->amr = amr;
+	snprintf(st, sizeof(st), "%lld", step);
+	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->sso_idle);
+	snprintf(at, sizeof(at), "%lld", z->auth_time);
+	args[0] = kacct, args[1] = z->sso_key, args[2] = kset;
+	args[3] = step >= 0 ? st : "";
+	args[4] = idle, args[5] = at, args[6] = z->acr, args[7] = z->amr, args[8] = z->sid;
+	return store_eval(r, login_committed, LUA_WEB_LOGIN_COMMIT, 3, 9, args, NULL);
+}
+
+static enum step login_committed(struct req *r)
+{
+	struct az *z = r->ctx;
+	const struct sreply *x = r->reply;
+
+	if (x == NULL || (x->type != SR_STATUS && x->type != SR_STRING))
+		return show_login(r, 503, HTML_MSG_UNAVAILABLE);
+	if (strcmp(x->str, "ok") != 0)
+		return login_bad(r); /* a replayed TOTP code, or the account changed meanwhile */
+	cookie_set(r, cookie_name(r, "sso"), z->sso_cookie, r->gen->conf->sso_max);
+	req_log(LOG_INFO, r, "web_login", "id", z->masked, "client", z->az.client->id, "amr", z->amr,
+	        NULL);
+	return audit_append(r, login_consent, "web_login", z->masked, z->az.client->id);
+}
+
+static enum step login_consent_loaded(struct req *r)
+{
+	if (r->reply == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	return session_good(r, r->reply->type == SR_STRING
+	                               ? (unsigned)strtoul(r->reply->str, NULL, 10)
+	                               : 0);
+}
+
+static enum step login_consent(struct req *r)
+{
+	struct az *z = r->ctx;
+	char kcons[SK_MAX];
+
+	sk_consent(kcons, z->id);
+	return store_cmd(r, login_consent_loaded, "HGET %s %s", kcons, z->az.client->id);
+}
+
+enum step ep_authorize_login(struct req *r)
+{
+	return form_begin(r, login_go);
+}

@@ -1,0 +1,22 @@
+/*
+ * ep_authorize.h — the browser side of OpenID Connect: /authorize (GET and POST), the login form
+ * (POST /login: ID number + password + a TOTP code from the app or an SMS code), the consent
+ * page (POST /consent), the SSO session cookie, and the redirect back with code, state and iss.
+ *
+ * State: a pending request is kept in Redis (eid:authz:<h>, 10 minutes) and bound to the browser
+ * that started it by a cookie; the forms carry a CSRF token derived from its id. The SSO session
+ * (eid:{ID}:sso:<h>) slides its idle expiry and is refused past sessions.max_s from the login.
+ * Codes (eid:{ID}:code:<h>) live tokens.code_ttl_s.
+ *
+ * Does not own: parameter rules (authz.c), pages (html.c), redemption (ep_token.c).
+ */
+#ifndef AUTHD_EP_AUTHORIZE_H
+#define AUTHD_EP_AUTHORIZE_H
+
+#include "req.h"
+
+enum step ep_authorize(struct req *r);
+enum step ep_authorize_login(struct req *r);
+enum step ep_authorize_consent(struct req *r);
+
+#endif

@@ -1,0 +1,175 @@
+# End-to-end: the browser side of OpenID Connect (/authorize, the login form, consent, the SSO
+# cookie) and code redemption at /token, driven over HTTP with a cookie jar; eid-app provides the
+# one-time codes. Tokens are verified with Node's own crypto against /jwks.
+
+OIDC_RP=demo-rp
+OIDC_RP_SECRET=demo-rp-dev-secret-change-me-0123456789abcdef
+OIDC_CB=http://127.0.0.1:8081/callback
+OIDC_VERIFIER=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk # RFC 7636 Appendix B
+OIDC_CHALLENGE=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
+
+oidc_env() {
+	activation_env "${1:-.}" || return 1
+	APP --state "$E2E_DIR/app" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' >/dev/null
+}
+
+# authz_url [extra query]: an authorization request of the demo RP.
+authz_url() { echo "$(url /authorize)?client_id=$OIDC_RP&redirect_uri=$(jq -rn --arg u "$OIDC_CB" '$u|@uri')&response_type=code&scope=openid%20profile&state=st-1&nonce=n-1&code_challenge=$OIDC_CHALLENGE&code_challenge_method=S256${1:-}"; }
+# browse JAR URL [curl args]: GET with the jar; prints headers and body.
+browse() { local jar=$1 u=$2; shift 2; curl -sS -i -b "$jar" -c "$jar" "$@" "$u" | tr -d '\r'; }
+# hidden NAME PAGE: the value of a hidden field.
+hidden() { grep -o "name=\"$1\" value=\"[^\"]*\"" <<<"$2" | head -1 | sed 's/.*value="//; s/"$//'; }
+status_of() { head -1 <<<"$1" | awk '{print $2}'; }
+location_of() { grep -i '^Location: ' <<<"$1" | head -1 | cut -d' ' -f2-; }
+qparam() { sed -n "s/.*[?&]$1=\([^&]*\).*/\1/p" <<<"$2" | head -1; }
+# login JAR PAGE [otp] [password] [action]: posts the login form of PAGE.
+login_post() {
+	local jar=$1 pg=$2
+	browse "$jar" "$(url /login)" -X POST --data-urlencode "tid=$(hidden tid "$pg")" \
+		--data-urlencode "csrf=$(hidden csrf "$pg")" -d id_number=001085012345 \
+		--data-urlencode "password=${4:-Matkhau#2026}" -d "otp=${3:-}" -d "action=${5:-login}"
+}
+consent_post() {
+	browse "$1" "$(url /consent)" -X POST --data-urlencode "tid=$(hidden tid "$2")" \
+		--data-urlencode "csrf=$(hidden csrf "$2")" -d "decision=${3:-allow}"
+}
+redeem() { # CODE [verifier] [redirect_uri] → "<status> <body>"
+	form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$1" \
+		--data-urlencode "redirect_uri=${3:-$OIDC_CB}" -d "code_verifier=${2:-$OIDC_VERIFIER}"
+}
+suite_oidc_code_flow() {
+	oidc_env || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar p loc code out tok idt
+	p=$(browse "$J" "$(authz_url '&login_hint=001085012345&ui_locales=en')")
+	check "/authorize shows the login form (HTML, no-store, CSP, frame-ancestors none)" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -qi "^Content-Type: text/html" <<<"$0" && grep -qi "^Cache-Control: no-store" <<<"$0" && grep -q "frame-ancestors .none." <<<"$0" && grep -q "name=\"password\"" <<<"$0" && grep -q "name=\"otp\"" <<<"$0" && grep -q "name=\"id_number\"" <<<"$0"' "$p"
+	check "the form names the RP, prefills login_hint, speaks English for ui_locales=en" bash -c \
+		'grep -q "Demo RP (dev only)" <<<"$0" && grep -q "value=\"001085012345\"" <<<"$0" && grep -q "Log in with eID" <<<"$0"' "$p"
+	check "the browser gets its binding cookie (HttpOnly, SameSite=Lax)" bash -c \
+		'grep -qi "^Set-Cookie: eid_tx=.*HttpOnly; SameSite=Lax" <<<"$0"' "$p"
+	out=$(login_post "$J" "$p" 000000)
+	check "a wrong code: 400, the form again, one message for any wrong part" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 400 ] && grep -q "password or code is wrong" <<<"$0"' "$out"
+	out=$(login_post "$J" "$p" "$(APP --state "$E2E_DIR/app" otp)" 'Wrong#Pass1')
+	check "a wrong password with the right code: the same answer" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 400 ] && grep -q "password or code is wrong" <<<"$0"' "$out"
+	check "failures count toward the account lock (2)" test "$(redis-cli -p "$REDIS_PORT" hget "eid:{001085012345}:acct" pwd_fails)" = 2
+	p=$(login_post "$J" "$p" "$(APP --state "$E2E_DIR/app" otp)")
+	check "password + TOTP from eid-app: the consent page listing the claims" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "action=\"/consent\"" <<<"$0" && grep -q "Name, date of birth, sex" <<<"$0"' "$p"
+	check "login sets the SSO cookie (HttpOnly, SameSite=Lax) and clears the failures" bash -c \
+		'grep -qi "^Set-Cookie: eid_sso=.*HttpOnly; SameSite=Lax" <<<"$0" && [ "$(redis-cli -p "$1" hget "eid:{001085012345}:acct" pwd_fails)" = 0 ]' "$p" "$REDIS_PORT"
+	out=$(consent_post "$J" "$p")
+	loc=$(location_of "$out")
+	check "consent: 303 to the registered redirect_uri with code, state and iss (RFC 9207)" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 303 ] && [[ "$1" == "$2?code="* ]] && grep -q "&state=st-1&iss=http%3A%2F%2F127.0.0.1%3A" <<<"$1"' "$out" "$loc" "$OIDC_CB"
+	code=$(qparam code "$loc")
+	out=$(redeem "$code")
+	check "the code redeems (client_secret_basic + PKCE): ID token, access token, no refresh token" bash -c \
+		'[ "${0%% *}" = 200 ] && jqe ".token_type == \"Bearer\" and (.id_token | length > 100) and (.access_token | length > 100) and .scope == \"openid profile\" and (has(\"refresh_token\") | not)" <<<"${0#* }"' "$out"
+	tok=$(jq -r .access_token <<<"${out#* }"); idt=$(jq -r .id_token <<<"${out#* }")
+	out=$(node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$idt")
+	check "the ID token verifies (node crypto): iss, aud = azp = demo-rp, nonce, acr level 1, amr pwd+otp, sid, auth_time" bash -c \
+		'jqe --arg iss "$1" ".header.typ == \"JWT\" and .claims.iss == \$iss and .claims.aud == \"demo-rp\" and .claims.azp == \"demo-rp\" and .claims.nonce == \"n-1\" and .claims.acr == \"urn:eid:level:1\" and .claims.amr == [\"pwd\",\"otp\"] and (.claims.sid | length == 22) and (.claims.auth_time <= .claims.iat) and .claims.exp - .claims.iat == 300" <<<"$0"' "$out" "$(url '')"
+	check "sub is pairwise: 43 characters, not the ID number" bash -c \
+		'jqe ".claims.sub | (length == 43) and (contains(\"001085012345\") | not)" <<<"$0"' "$out"
+	check "at_hash is the left half of SHA-256 of the access token" bash -c \
+		'[ "$(jq -r .claims.at_hash <<<"$0")" = "$(printf %s "$1" | openssl dgst -sha256 -binary | head -c 16 | basenc --base64url | tr -d =)" ]' "$out" "$tok"
+	out=$(node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$tok")
+	check "the access token (RFC 9068) carries the same sub, client_id, scope, acr and sid" bash -c \
+		'jqe --argjson id "$(node "$2/jwt_verify.mjs" "$3" "$1" | jq .claims)" ".header.typ == \"at+jwt\" and .claims.sub == \$id.sub and .claims.client_id == \"demo-rp\" and .claims.scope == \"openid profile\" and .claims.sid == \$id.sid" <<<"$0"' "$out" "$idt" "$HERE" "$(url /jwks)"
+	out=$(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$tok")
+	check "the citizen's access token introspects active" bash -c 'jqe ".active == true and .acr == \"urn:eid:level:1\"" <<<"${0#* }"' "$out"
+	out=$(redeem "$code")
+	check "the same code again: 400 invalid_grant" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out"
+	out=$(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$tok")
+	check "... and the tokens it produced are revoked (introspection: active false)" bash -c '[ "${0#* }" = "{\"active\":false}" ]' "$out"
+	# SSO: the next request is answered at once, consent remembered
+	out=$(browse "$J" "$(authz_url)")
+	loc=$(location_of "$out")
+	check "with the SSO session and remembered consent: 302 straight back with a code" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] && [[ "$1" == *"code="* ]]' "$out" "$loc"
+	out=$(redeem "$(qparam code "$loc")" "${OIDC_VERIFIER%?}x")
+	check "a wrong code_verifier: 400 invalid_grant" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out"
+	out=$(browse "$J" "$(authz_url '&prompt=none')")
+	check "prompt=none with a session: a code" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
+	out=$(browse "$E2E_DIR/fresh" "$(authz_url '&prompt=none')")
+	check "prompt=none without a session: login_required, state and iss kept" bash -c \
+		'l=$(grep -i "^Location:" <<<"$0"); [[ "$l" == *"error=login_required"* && "$l" == *"state=st-1"* && "$l" == *"iss="* ]]' "$out"
+	out=$(browse "$J" "$(authz_url '&prompt=login')")
+	check "prompt=login with a session: the login form again" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "name=\"password\"" <<<"$0"' "$out"
+	out=$(browse "$J" "$(authz_url '&max_age=0')")
+	check "max_age=0: the login form again" grep -q 'name="password"' <<<"$out"
+	out=$(browse "$J" "$(authz_url '&prompt=consent')")
+	check "prompt=consent: the consent page again" grep -q 'action="/consent"' <<<"$out"
+	out=$(consent_post "$J" "$out" deny)
+	check "deny: 303 back with access_denied" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"error=access_denied"* ]]' "$out"
+	out=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:2')")
+	check "acr_values level 2 with a level-1 session is never silently lowered (unmet_authentication_requirements)" bash -c \
+		'[[ "$(grep -i "^Location:" <<<"$0")" == *"error=unmet_authentication_requirements"* ]]' "$out"
+}
+
+suite_oidc_refusals() {
+	oidc_env || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar p out code
+	out=$(browse "$J" "$(authz_url | sed 's/redirect_uri=[^&]*/redirect_uri=https%3A%2F%2Fevil.example%2Fcb/')")
+	check "an unregistered redirect_uri: 400 HTML page, no redirect" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 400 ] && ! grep -qi "^Location:" <<<"$0" && grep -qi "^Content-Type: text/html" <<<"$0"' "$out"
+	out=$(browse "$J" "$(authz_url | sed 's/redirect_uri=[^&]*/redirect_uri=http%3A%2F%2F127.0.0.1%3A8081%2Fcallback%2F/')")
+	check "redirect_uri matching is exact (a trailing slash is another URI)" test "$(status_of "$out")" = 400
+	out=$(browse "$J" "$(authz_url | sed 's/client_id=demo-rp/client_id=nobody/')")
+	check "an unknown client: 400 HTML page, no redirect" bash -c '[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 400 ] && ! grep -qi "^Location:" <<<"$0"' "$out"
+	out=$(browse "$J" "$(authz_url | sed 's/&code_challenge=[^&]*//; s/&code_challenge_method=S256//')")
+	check "no PKCE: redirect with invalid_request" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"error=invalid_request"* ]]' "$out"
+	out=$(browse "$J" "$(authz_url | sed 's/code_challenge_method=S256/code_challenge_method=plain/')")
+	check "PKCE plain: redirect with invalid_request" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"error=invalid_request"* ]]' "$out"
+	out=$(browse "$J" "$(authz_url | sed 's/response_type=code/response_type=token/')")
+	check "response_type=token: unsupported_response_type" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"error=unsupported_response_type"* ]]' "$out"
+	out=$(browse "$J" "$(authz_url | sed 's/scope=openid%20profile/scope=profile/')")
+	check "no openid scope: invalid_scope" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"error=invalid_scope"* ]]' "$out"
+	out=$(browse "$J" "$(authz_url '&unknown_param=1&claims_locales=vi')")
+	check "unknown parameters are ignored" test "$(status_of "$out")" = 200
+	out=$(browse "$J" "$(authz_url '&state=again')")
+	check "a repeated parameter: 400 HTML page" test "$(status_of "$out")" = 400
+	p=$(browse "$J" "$(authz_url)")
+	out=$(browse "$J" "$(url /login)" -X POST --data-urlencode "tid=$(hidden tid "$p")" -d id_number=001085012345 --data-urlencode 'password=Matkhau#2026' -d otp=123456)
+	check "the login form without its CSRF token: 403" test "$(status_of "$out")" = 403
+	out=$(browse "$J" "$(url /login)" -X POST --data-urlencode "tid=$(hidden tid "$p")" -d csrf=forged -d id_number=001085012345 --data-urlencode 'password=Matkhau#2026' -d otp=123456)
+	check "a forged CSRF token: 403" test "$(status_of "$out")" = 403
+	out=$(login_post "$E2E_DIR/other-browser" "$p" "$(APP --state "$E2E_DIR/app" otp)")
+	check "the form posted from another browser (no binding cookie): 403" test "$(status_of "$out")" = 403
+	out=$(login_post "$J" "$p" '' '' sms)
+	check "send me an SMS code: the phone on file is told (masked)" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "+84\*\*\*\*\*5678" <<<"$0"' "$out"
+	local sms; sms=$(redis-cli -p "$REDIS_PORT" --raw xrevrange eid:sms:outbox + - count 1 | grep -o 'la [0-9]\{6\}' | cut -d' ' -f2)
+	out=$(login_post "$J" "$p" 999999)
+	check "a wrong SMS code: 400" test "$(status_of "$out")" = 400
+	out=$(login_post "$J" "$p" "$sms")
+	check "password + the SMS code: logged in (consent page)" grep -q 'action="/consent"' <<<"$out"
+	code=$(qparam code "$(location_of "$(consent_post "$J" "$out")")")
+	out=$(redeem "$code")
+	check "the SMS login's ID token says amr pwd+sms" bash -c \
+		'node "$1/jwt_verify.mjs" "$2" "$(jq -r .id_token <<<"${0#* }")" | jqe ".claims.amr == [\"pwd\",\"sms\"]"' "$out" "$HERE" "$(url /jwks)"
+	# a TOTP code works once
+	local J2=$E2E_DIR/jar2 otp; otp=$(APP --state "$E2E_DIR/app" otp)
+	p=$(browse "$J2" "$(authz_url)"); out=$(login_post "$J2" "$p" "$otp")
+	local J3=$E2E_DIR/jar3; p=$(browse "$J3" "$(authz_url)"); out=$(login_post "$J3" "$p" "$otp")
+	check "the same TOTP code a second time: refused (RFC 6238 §5.2)" test "$(status_of "$out")" = 400
+	# more codes from the SSO session (a TOTP code works once, so no new logins)
+	sso_code() { qparam code "$(location_of "$(browse "$J" "$(authz_url)")")"; }
+	out=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(sso_code)" --data-urlencode "redirect_uri=$OIDC_CB")
+	check "no code_verifier for a PKCE code: invalid_grant" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out"
+	out=$(redeem "$(sso_code)" "$OIDC_VERIFIER" "$OIDC_CB/")
+	check "another redirect_uri at the token endpoint: invalid_grant" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out"
+	code=$(sso_code)
+	redis-cli -p "$REDIS_PORT" --scan --pattern 'eid:{001085012345}:code:*' | while read -r k; do
+		[ -z "$(redis-cli -p "$REDIS_PORT" hget "$k" used)" ] && redis-cli -p "$REDIS_PORT" pexpire "$k" 1 >/dev/null; done
+	sleep 0.1
+	out=$(redeem "$code")
+	check "an expired code: invalid_grant" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out"
+	code=$(sso_code)
+	out=$(form /token -d grant_type=authorization_code --data-urlencode "code=$code" --data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER" -d client_id=svc -d client_secret=x)
+	check "a code redeemed by another (unauthenticated) client: 401" test "${out%% *}" = 401
+	check "no password, code or secret in the log" bash -c '! grep -q -e "Matkhau" -e "$0" "$1"' "$OIDC_RP_SECRET" "$AUTHD_LOG"
+}
