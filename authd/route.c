@@ -11,6 +11,7 @@
 #include "ep_authorize.h"
 #include "ep_discovery.h"
 #include "ep_token.h"
+#include "ep_userinfo.h"
 #include "gen.h"
 #include "guard.h"
 #include "http.h"
@@ -32,6 +33,8 @@ static const struct route routes[] = {
 	{ "POST", "/login", ep_authorize_login, R_FORM | R_STORE | R_GUARD, 8192 },
 	{ "POST", "/consent", ep_authorize_consent, R_FORM | R_STORE, 8192 },
 	{ "POST", "/token", ep_token, BACK, 16384 },
+	{ "GET", "/userinfo", ep_userinfo, R_STORE, 0 },
+	{ "POST", "/userinfo", ep_userinfo, R_STORE, 8192 },
 	{ "POST", "/introspect", ep_token_introspect, BACK, 16384 },
 	{ "POST", "/revoke", ep_token_revoke, BACK, 16384 },
 	{ "POST", "/app/v1/activation/start", ep_app_activation_start, APP, 4096 },

@@ -173,3 +173,41 @@ suite_oidc_refusals() {
 	check "a code redeemed by another (unauthenticated) client: 401" test "${out%% *}" = 401
 	check "no password, code or secret in the log" bash -c '! grep -q -e "Matkhau" -e "$0" "$1"' "$OIDC_RP_SECRET" "$AUTHD_LOG"
 }
+
+suite_oidc_userinfo() {
+	oidc_env || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar p out tok code
+	p=$(browse "$J" "$(authz_url | sed 's/scope=openid%20profile/scope=openid%20profile%20phone%20address%20citizen_id/')")
+	p=$(login_post "$J" "$p" "$(APP --state "$E2E_DIR/app" otp)")
+	code=$(qparam code "$(location_of "$(consent_post "$J" "$p")")")
+	out=$(redeem "$code"); tok=$(jq -r .access_token <<<"${out#* }")
+	local sub; sub=$(node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$(jq -r .id_token <<<"${out#* }")" | jq -r .claims.sub)
+	out=$(curl -sS -w ' %{http_code}' -H "Authorization: Bearer $tok" "$(url /userinfo)")
+	check "userinfo (GET, Bearer): the registry's claims by scope, sub = the ID token's" bash -c \
+		'jqe --arg sub "$1" ".sub == \$sub and .name == \"Nguyễn Văn An\" and .birthdate == \"1985-03-14\" and .gender == \"male\" and .phone_number == \"+84912345678\" and .phone_number_verified == true and .address.country == \"VN\" and (.address.formatted | test(\"Hà Nội\")) and .citizen_id == \"001085012345\"" <<<"${0% *}"' "$out" "$sub"
+	out=$(curl -sS -w ' %{http_code}' -X POST -d "access_token=$tok" "$(url /userinfo)")
+	check "userinfo (POST, form access_token): 200" test "${out##* }" = 200
+	# a token with profile only tells no phone, address or citizen_id
+	code=$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")
+	out=$(redeem "$code")
+	out=$(curl -sS -H "Authorization: Bearer $(jq -r .access_token <<<"${out#* }")" "$(url /userinfo)")
+	check "scope openid profile: name, no phone, no address, no citizen_id" bash -c \
+		'jqe "has(\"name\") and (has(\"phone_number\") | not) and (has(\"address\") | not) and (has(\"citizen_id\") | not)" <<<"$0"' "$out"
+	out=$(curl -sS -D - -o /dev/null -H "Authorization: Bearer ${tok}x" "$(url /userinfo)" | tr -d '\r')
+	check "a tampered token: 401 with WWW-Authenticate: Bearer error=invalid_token" bash -c \
+		'grep -q "^HTTP/1.1 401" <<<"$0" && grep -q "^WWW-Authenticate: Bearer error=\"invalid_token\"" <<<"$0"' "$out"
+	out=$(curl -sS -o /dev/null -w '%{http_code}' "$(url /userinfo)")
+	check "no token: 401" test "$out" = 401
+	local cc; cc=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=client_credentials | cut -d' ' -f2- | jq -r .access_token)
+	check "a client_credentials token (no citizen): 401" test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $cc" "$(url /userinfo)")" = 401
+	form /revoke -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$tok" >/dev/null
+	check "a revoked token: 401" test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$(url /userinfo)")" = 401
+	code=$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")
+	tok=$(redeem "$code" | cut -d' ' -f2- | jq -r .access_token)
+	redis-cli -p "$REDIS_PORT" hset "eid:{001085012345}:acct" status revoked >/dev/null
+	check "the token of a revoked account: 401 at userinfo" test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$(url /userinfo)")" = 401
+	out=$(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$tok")
+	check "... and active false at introspection" bash -c '[ "${0#* }" = "{\"active\":false}" ]' "$out"
+	out=$(browse "$J" "$(authz_url)")
+	check "... and its SSO session no longer answers /authorize (the login form)" grep -q 'name="password"' <<<"$out"
+}
