@@ -51,6 +51,8 @@ static const struct conf_key conf_keys[] = {
 	{ "tokens.id_ttl_s", CK_INT, O(ttl_id), 30, 3600, "300" },
 	{ "tokens.refresh_ttl_s", CK_INT, O(ttl_refresh), 60, 90LL * 86400, "1209600" },
 	{ "tokens.refresh_max_ttl_s", CK_INT, O(ttl_refresh_max), 60, 365LL * 86400, "2592000" },
+	/* a client's concurrent retries with the refresh token it just rotated */
+	{ "tokens.refresh_grace_s", CK_INT, O(refresh_grace), 0, 300, "10" },
 	/* NIST SP 800-63B AAL2: re-authenticate after 12 hours, and after 30 minutes idle */
 	{ "sessions.idle_s", CK_INT, O(sso_idle), 60, 86400, "1800" },
 	{ "sessions.max_s", CK_INT, O(sso_max), 300, 30LL * 86400, "43200" },

@@ -37,6 +37,7 @@ struct conf {
 	char *keys_dir, *clients_dir, *csca_dir;
 
 	long long ttl_code, ttl_access, ttl_id, ttl_refresh, ttl_refresh_max;
+	long long refresh_grace;
 
 	int log_level, log_format, log_access;
 

@@ -109,8 +109,10 @@ int ep_discovery_render(const struct conf *c, const struct keyset *ks, char **ou
 	if (route_has("/token")) {
 		json_t *g = json_array();
 
-		if (route_has("/authorize"))
+		if (route_has("/authorize")) {
 			json_array_append_new(g, json_string("authorization_code"));
+			json_array_append_new(g, json_string("refresh_token"));
+		}
 		json_array_append_new(g, json_string("client_credentials"));
 		if (route_has("/bc-authorize"))
 			json_array_append_new(g, json_string("urn:openid:params:grant-type:ciba"));

@@ -245,14 +245,101 @@ static enum step grant_client_credentials(struct req *r)
 	return reply_token(r, at, scope, r->gen->conf->ttl_access);
 }
 
-/* --- authorization_code --- */
+/* --- citizens' tokens: authorization_code and refresh_token --- */
 
 struct redeem {
 	char id[ACCT_ID_LEN + 1], masked[ACCT_ID_LEN + 1];
 	char kcode[SK_MAX], kgrant[SK_MAX], gid[32];
 	const char *scope, *nonce, *auth_time, *acr, *amr, *sid;
-	unsigned scopes;
+	unsigned scopes;           /* granted */
+	unsigned want;             /* in these tokens (a refresh may narrow) */
+	char rt_secret[48];        /* the new refresh token's secret, or "" */
+	char rt_hash[48];
+	const char *grant;         /* "authorization_code" or "refresh_token", for the log */
 };
+
+static void b64_sha(const char *s, char out[48])
+{
+	uint8_t h[SEC_SHA256_LEN];
+
+	sec_sha256(s, strlen(s), h);
+	sec_b64url_encode(h, sizeof(h), out);
+}
+
+/* A fresh refresh-token secret and its hash, when the grant gets one. */
+static int rt_new(struct req *r, struct redeem *d)
+{
+	d->rt_secret[0] = d->rt_hash[0] = '\0';
+	if (!(d->scopes & SCOPE_OFFLINE_ACCESS) || !(r->client->grants & GRANT_REFRESH_TOKEN))
+		return 0;
+	if (sec_random_token(d->rt_secret, 32) != 0)
+		return -1;
+	b64_sha(d->rt_secret, d->rt_hash);
+	return 0;
+}
+
+/* The token response for a citizen's grant: access token, ID token, and the refresh token when
+ * d->rt_secret is set. */
+static enum step tokens_reply(struct req *r, struct redeem *d)
+{
+	const struct client *c = r->client;
+	char sub[TOK_SUB_SIZE], ref[SREF_SIZE], rnd[16], scope[LIM_SCOPE_STR], *jti, *at, *idt;
+	char *body, *rt = NULL;
+	size_t atlen, idlen;
+	long long now = (long long)time(NULL);
+	struct tok_access t = { 0 };
+	struct tok_id it = { 0 };
+
+	tok_pairwise_sub(r->gen->pepper, c->sector, d->id, sub);
+	if (sref_make(r->gen->data_key, "at", d->id, ref) != 0 || sec_random_token(rnd, 8) != 0 ||
+	    clients_scope_render(d->want, scope, sizeof(scope)) < 0 ||
+	    (jti = arena_printf(&r->arena, "%s.%s.%s", ref, d->gid, rnd)) == NULL)
+		return req_fail(r, 500, "server_error", NULL);
+	if (d->rt_secret[0] != '\0') {
+		char rref[SREF_SIZE];
+
+		if (sref_make(r->gen->data_key, "rt", d->id, rref) != 0 ||
+		    (rt = arena_printf(&r->arena, "%s.%s.%s", rref, d->gid, d->rt_secret)) == NULL)
+			return req_fail(r, 500, "server_error", NULL);
+	}
+	t.sub = sub;
+	t.client_id = c->id;
+	t.scope = scope;
+	t.jti = jti;
+	t.iat = now;
+	t.exp = now + r->gen->conf->ttl_access;
+	t.auth_time = atoll(d->auth_time);
+	t.acr = d->acr;
+	t.amr_json = d->amr;
+	t.sid = d->sid;
+	if (tok_access_sign(r->gen->keys, KEY_ES256, r->gen->conf->issuer, &t, &r->arena, &at,
+	                    &atlen) != 0)
+		return req_fail(r, 500, "server_error", "could not sign the access token");
+	it.sub = sub;
+	it.client_id = c->id;
+	it.nonce = d->nonce != NULL && d->nonce[0] != '\0' ? d->nonce : NULL;
+	it.acr = d->acr;
+	it.amr_json = d->amr;
+	it.sid = d->sid;
+	it.access_token = at;
+	it.iat = now;
+	it.exp = now + r->gen->conf->ttl_id;
+	it.auth_time = t.auth_time;
+	if (tok_id_sign(r->gen->keys, c->id_token_alg, r->gen->conf->issuer, &it, &r->arena, &idt,
+	                &idlen) != 0)
+		return req_fail(r, 500, "server_error", "could not sign the ID token");
+	body = arena_printf(&r->arena,
+	                    "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%lld,"
+	                    "\"scope\":\"%s\",\"id_token\":\"%s\"%s%s%s}",
+	                    at, r->gen->conf->ttl_access, scope, idt,
+	                    rt != NULL ? ",\"refresh_token\":\"" : "", rt != NULL ? rt : "",
+	                    rt != NULL ? "\"" : "");
+	if (body == NULL)
+		return req_fail_oom(r);
+	req_log(LOG_INFO, r, "token_issued", "client", c->id, "grant", d->grant, "id", d->masked,
+	        NULL);
+	return http_reply(r, 200, "application/json", body, strlen(body), RESP_NOSTORE);
+}
 
 static enum step code_taken(struct req *r);
 static enum step grant_made(struct req *r);
@@ -261,20 +348,19 @@ static enum step grant_authorization_code(struct req *r)
 {
 	struct redeem *d = req_ctx(r, sizeof(*d));
 	const char *code = form_get(r->form, "code"), *rest;
-	uint8_t h[SEC_SHA256_LEN];
 	char hb[48];
 	const char *keys[1];
 
 	if (d == NULL)
 		return req_fail_oom(r);
+	d->grant = "authorization_code";
 	if (code == NULL)
 		return req_fail(r, 400, "invalid_request", "code is required");
 	if (form_get(r->form, "redirect_uri") == NULL)
 		return req_fail(r, 400, "invalid_request", "redirect_uri is required");
 	if (sref_open(r->gen->data_key, "code", code, d->id, &rest) != 0 || rest[0] == '\0')
 		return req_fail(r, 400, "invalid_grant", "the code is invalid or has expired");
-	sec_sha256(rest, strlen(rest), h);
-	sec_b64url_encode(h, sizeof(h), hb);
+	b64_sha(rest, hb);
 	sk_code(d->kcode, d->id, hb);
 	acct_id_mask(d->id, d->masked);
 	keys[0] = d->kcode;
@@ -299,10 +385,10 @@ static enum step code_taken(struct req *r)
 	struct redeem *d = r->ctx;
 	const struct sreply *x = r->reply;
 	const char *client, *ruri, *challenge, *verifier = form_get(r->form, "code_verifier");
-	char now[24], life[24];
-	const char *args[18];
-	const char *keys[4];
+	char now[24], life[24], fexp[24];
+	const char *args[32];
 	char kset[SK_MAX], kacct[SK_MAX];
+	long long t = (long long)time(NULL);
 	int n = 0;
 
 	if (x == NULL)
@@ -343,23 +429,30 @@ static enum step code_taken(struct req *r)
 	if (challenge[0] == '\0' && verifier != NULL)
 		/* a verifier for a code issued without a challenge: a downgrade (RFC 9700 §2.1.1) */
 		return req_fail(r, 400, "invalid_grant", "no code_challenge was sent for this code");
-	d->scopes = (unsigned)strtoul(d->scope, NULL, 10);
-	if (sec_random_token(d->gid, 16) != 0)
+	d->scopes = d->want = (unsigned)strtoul(d->scope, NULL, 10);
+	if (sec_random_token(d->gid, 16) != 0 || rt_new(r, d) != 0)
 		return req_fail(r, 500, "server_error", NULL);
 	sk_grant(d->kgrant, d->id, d->gid);
 	sk_grants(kset, d->id);
 	sk_acct(kacct, d->id);
-	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-	snprintf(life, sizeof(life), "%lld", r->gen->conf->ttl_access + TOK_SKEW);
-	keys[0] = d->kgrant, keys[1] = kset, keys[2] = kacct, keys[3] = d->kcode;
-	for (int i = 0; i < 4; i++)
-		args[n++] = keys[i];
+	snprintf(now, sizeof(now), "%lld", t);
+	/* a grant lives as long as its tokens may: the refresh family's cap, or one access token */
+	snprintf(life, sizeof(life), "%lld",
+	         d->rt_secret[0] ? r->gen->conf->ttl_refresh : r->gen->conf->ttl_access + TOK_SKEW);
+	snprintf(fexp, sizeof(fexp), "%lld", t + r->gen->conf->ttl_refresh_max);
+	args[n++] = d->kgrant, args[n++] = kset, args[n++] = kacct, args[n++] = d->kcode;
 	args[n++] = life;
 	args[n++] = d->gid;
 	args[n++] = "client", args[n++] = r->client->id;
 	args[n++] = "scope", args[n++] = d->scope;
 	args[n++] = "sid", args[n++] = d->sid;
+	args[n++] = "auth_time", args[n++] = d->auth_time;
+	args[n++] = "acr", args[n++] = d->acr;
+	args[n++] = "amr", args[n++] = d->amr;
 	args[n++] = "created", args[n++] = now;
+	args[n++] = "family_exp", args[n++] = fexp;
+	if (d->rt_secret[0] != '\0')
+		args[n++] = "rt", args[n++] = d->rt_hash;
 	return store_eval(r, grant_made, LUA_GRANT_NEW, 4, n, args, NULL);
 }
 
@@ -367,13 +460,6 @@ static enum step grant_made(struct req *r)
 {
 	struct redeem *d = r->ctx;
 	const struct sreply *x = r->reply;
-	const struct client *c = r->client;
-	char sub[TOK_SUB_SIZE], ref[SREF_SIZE], rnd[16], scope[LIM_SCOPE_STR], *jti, *at, *idt;
-	char *body;
-	size_t atlen, idlen;
-	long long now = (long long)time(NULL);
-	struct tok_access t = { 0 };
-	struct tok_id it = { 0 };
 
 	if (x == NULL || (x->type != SR_STATUS && x->type != SR_STRING))
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
@@ -381,46 +467,88 @@ static enum step grant_made(struct req *r)
 		return code_replayed(r);
 	if (strcmp(x->str, "ok") != 0)
 		return req_fail(r, 400, "invalid_grant", "the account is no longer active");
-	tok_pairwise_sub(r->gen->pepper, c->sector, d->id, sub);
-	if (sref_make(r->gen->data_key, "at", d->id, ref) != 0 || sec_random_token(rnd, 8) != 0 ||
-	    clients_scope_render(d->scopes, scope, sizeof(scope)) < 0 ||
-	    (jti = arena_printf(&r->arena, "%s.%s.%s", ref, d->gid, rnd)) == NULL)
-		return req_fail(r, 500, "server_error", NULL);
-	t.sub = sub;
-	t.client_id = c->id;
-	t.scope = scope;
-	t.jti = jti;
-	t.iat = now;
-	t.exp = now + r->gen->conf->ttl_access;
-	t.auth_time = atoll(d->auth_time);
-	t.acr = d->acr;
-	t.amr_json = d->amr;
-	t.sid = d->sid;
-	if (tok_access_sign(r->gen->keys, KEY_ES256, r->gen->conf->issuer, &t, &r->arena, &at,
-	                    &atlen) != 0)
-		return req_fail(r, 500, "server_error", "could not sign the access token");
-	it.sub = sub;
-	it.client_id = c->id;
-	it.nonce = d->nonce[0] != '\0' ? d->nonce : NULL;
-	it.acr = d->acr;
-	it.amr_json = d->amr;
-	it.sid = d->sid;
-	it.access_token = at;
-	it.iat = now;
-	it.exp = now + r->gen->conf->ttl_id;
-	it.auth_time = t.auth_time;
-	if (tok_id_sign(r->gen->keys, c->id_token_alg, r->gen->conf->issuer, &it, &r->arena, &idt,
-	                &idlen) != 0)
-		return req_fail(r, 500, "server_error", "could not sign the ID token");
-	body = arena_printf(&r->arena,
-	                    "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%lld,"
-	                    "\"scope\":\"%s\",\"id_token\":\"%s\"}",
-	                    at, r->gen->conf->ttl_access, scope, idt);
-	if (body == NULL)
+	return tokens_reply(r, d);
+}
+
+/* "<sealed ID>.<gid>.<secret>": 0 with the parts, or -1. */
+static int rt_parse(struct req *r, const char *tok, struct redeem *d, const char **secret)
+{
+	const char *rest, *dot;
+
+	if (tok == NULL || sref_open(r->gen->data_key, "rt", tok, d->id, &rest) != 0 ||
+	    (dot = strchr(rest, '.')) == NULL || dot == rest ||
+	    (size_t)(dot - rest) >= sizeof(d->gid) || dot[1] == '\0')
+		return -1;
+	snprintf(d->gid, sizeof(d->gid), "%.*s", (int)(dot - rest), rest);
+	*secret = dot + 1;
+	acct_id_mask(d->id, d->masked);
+	sk_grant(d->kgrant, d->id, d->gid);
+	return 0;
+}
+
+static enum step refresh_rotated(struct req *r);
+
+static enum step grant_refresh_token(struct req *r)
+{
+	struct redeem *d = req_ctx(r, sizeof(*d));
+	const char *secret, *args[8];
+	char kacct[SK_MAX], old[48], now[24], grace[24], life[24];
+
+	if (d == NULL)
 		return req_fail_oom(r);
-	req_log(LOG_INFO, r, "token_issued", "client", c->id, "grant", "authorization_code", "id",
-	        d->masked, NULL);
-	return http_reply(r, 200, "application/json", body, strlen(body), RESP_NOSTORE);
+	d->grant = "refresh_token";
+	if (form_get(r->form, "refresh_token") == NULL)
+		return req_fail(r, 400, "invalid_request", "refresh_token is required");
+	if (rt_parse(r, form_get(r->form, "refresh_token"), d, &secret) != 0)
+		return req_fail(r, 400, "invalid_grant", "the refresh token is invalid");
+	b64_sha(secret, old);
+	if (sec_random_token(d->rt_secret, 32) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	b64_sha(d->rt_secret, d->rt_hash);
+	sk_acct(kacct, d->id);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	snprintf(grace, sizeof(grace), "%lld", r->gen->conf->refresh_grace);
+	snprintf(life, sizeof(life), "%lld", r->gen->conf->ttl_refresh);
+	args[0] = d->kgrant, args[1] = kacct, args[2] = r->client->id, args[3] = old;
+	args[4] = d->rt_hash, args[5] = now, args[6] = grace, args[7] = life;
+	return store_eval(r, refresh_rotated, LUA_RT_ROTATE, 2, 8, args, NULL);
+}
+
+static enum step refresh_rotated(struct req *r)
+{
+	struct redeem *d = r->ctx;
+	const struct sreply *x = r->reply;
+	const char *s = form_get(r->form, "scope");
+	struct errbuf eb = { 0 };
+
+	if (x == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (x->type == SR_STRING || x->type == SR_STATUS) {
+		if (strcmp(x->str, "reuse") == 0)
+			req_log(LOG_WARN, r, "refresh_reuse", "client", r->client->id, "id", d->masked,
+			        NULL);
+		return req_fail(r, 400, "invalid_grant",
+		                strcmp(x->str, "reuse") == 0
+		                        ? "the refresh token was already used: its grant is revoked"
+		                        : "the refresh token is invalid, revoked or expired");
+	}
+	if (x->type != SR_ARRAY || x->n != 6)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	for (size_t i = 1; i < 6; i++)
+		if (x->elem[i]->type != SR_STRING)
+			return req_fail(r, 500, "server_error", "a stored grant is incomplete");
+	d->scope = x->elem[1]->str;
+	d->sid = x->elem[2]->str;
+	d->auth_time = x->elem[3]->str;
+	d->acr = x->elem[4]->str;
+	d->amr = x->elem[5]->str;
+	d->nonce = NULL;
+	d->scopes = d->want = (unsigned)strtoul(d->scope, NULL, 10);
+	if (s != NULL) { /* RFC 6749 §6: a narrower scope, never a wider one */
+		if (clients_scope_parse(s, &d->want, &eb) != 0 || (d->want & ~d->scopes) != 0)
+			return req_fail(r, 400, "invalid_scope", "scope must be within the grant's");
+	}
+	return tokens_reply(r, d);
 }
 
 static const struct {
@@ -429,6 +557,7 @@ static const struct {
 	step_fn run;
 } grants[] = {
 	{ "authorization_code", GRANT_AUTHORIZATION_CODE, grant_authorization_code },
+	{ "refresh_token", GRANT_REFRESH_TOKEN, grant_refresh_token },
 	{ "client_credentials", GRANT_CLIENT_CREDENTIALS, grant_client_credentials },
 };
 
@@ -540,6 +669,39 @@ static enum step introspect_user_checked(struct req *r)
 	return introspect_checked(r);
 }
 
+/* A refresh token presented to /introspect or /revoke: rt_check.lua in `mode`. */
+static enum step rt_presented(struct req *r, const char *tok, const char *mode, step_fn next)
+{
+	struct redeem *d = arena_alloc(&r->arena, sizeof(*d));
+	const char *secret, *args[5];
+	char kacct[SK_MAX], h[48];
+
+	if (d == NULL)
+		return req_fail_oom(r);
+	if (rt_parse(r, tok, d, &secret) != 0)
+		return STEP_DONE; /* not a refresh token: the caller goes on */
+	b64_sha(secret, h);
+	sk_acct(kacct, d->id);
+	args[0] = d->kgrant, args[1] = kacct, args[2] = r->client->id, args[3] = h, args[4] = mode;
+	return store_eval(r, next, LUA_RT_CHECK, 2, 5, args, NULL);
+}
+
+static enum step introspect_rt_checked(struct req *r)
+{
+	char *body;
+
+	if (r->reply == NULL || r->reply->type != SR_INTEGER)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (r->reply->integer != 1)
+		return inactive(r);
+	body = arena_printf(&r->arena,
+	                    "{\"active\":true,\"client_id\":\"%s\",\"token_type\":\"refresh_token\"}",
+	                    r->client->id);
+	if (body == NULL)
+		return req_fail_oom(r);
+	return http_reply(r, 200, "application/json", body, strlen(body), RESP_NOSTORE);
+}
+
 static enum step introspect_authenticated(struct req *r)
 {
 	struct presented *p = req_ctx(r, sizeof(*p));
@@ -550,6 +712,11 @@ static enum step introspect_authenticated(struct req *r)
 		return req_fail_oom(r);
 	if (tok == NULL)
 		return req_fail(r, 400, "invalid_request", "token is required");
+	if (strchr(tok, '.') != NULL && strchr(strchr(tok, '.') + 1, '.') != NULL &&
+	    rt_presented(r, tok, "check", introspect_rt_checked) == STEP_WAIT)
+		return STEP_WAIT;
+	if (r->error != NULL)
+		return STEP_DONE;
 	if (presented_at(r, tok, p) != 0)
 		return inactive(r);
 	sk_at_revoked(key, p->jti);
@@ -582,6 +749,17 @@ static enum step revoke_done(struct req *r)
 	return http_reply(r, 200, "application/json", "{}", 2, RESP_NOSTORE);
 }
 
+static enum step revoke_rt_done(struct req *r)
+{
+	if (r->reply == NULL || r->reply->type != SR_INTEGER)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (r->reply->integer == -1)
+		return req_fail(r, 400, "unauthorized_client",
+		                "the token was not issued to this client");
+	req_log(LOG_INFO, r, "refresh_revoked", "client", r->client->id, NULL);
+	return http_reply(r, 200, "application/json", "{}", 2, RESP_NOSTORE);
+}
+
 static enum step revoke_authenticated(struct req *r)
 {
 	struct presented *p = req_ctx(r, sizeof(*p));
@@ -593,6 +771,11 @@ static enum step revoke_authenticated(struct req *r)
 		return req_fail_oom(r);
 	if (tok == NULL)
 		return req_fail(r, 400, "invalid_request", "token is required");
+	/* RFC 7009 §2.1: revoking a refresh token revokes its grant and the access tokens of it */
+	if (rt_presented(r, tok, "revoke", revoke_rt_done) == STEP_WAIT)
+		return STEP_WAIT;
+	if (r->error != NULL)
+		return STEP_DONE;
 	switch (presented_at(r, tok, p)) {
 	case 0:
 		break;

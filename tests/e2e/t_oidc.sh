@@ -9,7 +9,9 @@ OIDC_VERIFIER=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk # RFC 7636 Appendix B
 OIDC_CHALLENGE=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
 
 oidc_env() {
-	activation_env "${1:-.}" || return 1
+	prepare_dirs; svc_client; redis_start; write_conf "${1:-.}"
+	"$(dirname "$AUTHD")/eidctl" -c "$E2E_DIR/authd.json" import-population "$REPO/config/population-demo.csv" >/dev/null
+	authd_start || return 1
 	APP --state "$E2E_DIR/app" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' >/dev/null
 }
 
@@ -210,4 +212,77 @@ suite_oidc_userinfo() {
 	check "... and active false at introspection" bash -c '[ "${0#* }" = "{\"active\":false}" ]' "$out"
 	out=$(browse "$J" "$(authz_url)")
 	check "... and its SSO session no longer answers /authorize (the login form)" grep -q 'name="password"' <<<"$out"
+}
+
+# offline_login JAR: logs in with scope offline_access and redeems; prints the token response.
+offline_login() {
+	local jar=$1 p
+	p=$(browse "$jar" "$(authz_url | sed 's/scope=openid%20profile/scope=openid%20profile%20offline_access/')")
+	p=$(login_post "$jar" "$p" "$(APP --state "$E2E_DIR/app" otp)")
+	redeem "$(qparam code "$(location_of "$(consent_post "$jar" "$p")")")" | cut -d' ' -f2-
+}
+refresh() { form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=refresh_token --data-urlencode "refresh_token=$1" "${@:2}"; }
+export -f refresh
+
+suite_oidc_refresh_reuse() {
+	oidc_env '.tokens.refresh_grace_s = 0' || { nok "authd starts"; return; }
+	local out rt1 rt2 rt3 at2
+	out=$(offline_login "$E2E_DIR/jar")
+	check "offline_access: the code also gives a refresh token" jqe '.refresh_token | length > 100' <<<"$out"
+	rt1=$(jq -r .refresh_token <<<"$out")
+	out=$(refresh "$rt1")
+	check "refresh: 200, a new access token, a new (rotated) refresh token, an ID token without nonce" bash -c \
+		'[ "${0%% *}" = 200 ] && jqe --arg old "$1" ".refresh_token != \$old and (.access_token | length > 100) and .scope == \"openid profile offline_access\"" <<<"${0#* }" &&
+		 node "$2/jwt_verify.mjs" "$3" "$(jq -r .id_token <<<"${0#* }")" | jqe ".claims.nonce == null and .claims.aud == \"demo-rp\""' "$out" "$rt1" "$HERE" "$(url /jwks)"
+	rt2=$(jq -r .refresh_token <<<"${out#* }"); at2=$(jq -r .access_token <<<"${out#* }")
+	out=$(refresh "$rt2" -d scope=openid)
+	check "refresh with a narrower scope: granted as asked" bash -c '[ "${0%% *}" = 200 ] && jqe ".scope == \"openid\"" <<<"${0#* }"' "$out"
+	rt3=$(jq -r .refresh_token <<<"${out#* }")
+	out=$(refresh "$rt3" -d 'scope=openid phone')
+	check "refresh with a wider scope: invalid_scope" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_scope\"" <<<"${0#* }"' "$out"
+	out=$(form /token -d grant_type=refresh_token --data-urlencode "refresh_token=$rt3" -d client_id=svc -d "client_secret=$SVC_SECRET")
+	check "another client's refresh token: refused" test "${out%% *}" != 200
+	out=$(refresh "$rt1")
+	check "an old refresh token used again (no grace): invalid_grant, the family is revoked" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"already used\"))" <<<"${0#* }"' "$out"
+	out=$(refresh "$rt3")
+	check "... so the latest refresh token fails too" test "${out%% *}" = 400
+	out=$(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$at2")
+	check "... and the family's access tokens introspect inactive" bash -c '[ "${0#* }" = "{\"active\":false}" ]' "$out"
+	out=$(offline_login "$E2E_DIR/jar2" 2>/dev/null || true)
+	rt1=$(jq -r .refresh_token <<<"$out" 2>/dev/null)
+	if [ -z "$rt1" ] || [ "$rt1" = null ]; then # the TOTP step was just used: SSO instead
+		out=$(redeem "$(qparam code "$(location_of "$(browse "$E2E_DIR/jar" "$(authz_url | sed 's/scope=openid%20profile/scope=openid%20profile%20offline_access/')")")")" | cut -d' ' -f2-)
+		rt1=$(jq -r .refresh_token <<<"$out")
+	fi
+	out=$(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$rt1")
+	check "a live refresh token introspects active (token_type refresh_token)" bash -c 'jqe ".active == true and .token_type == \"refresh_token\"" <<<"${0#* }"' "$out"
+	out=$(form /revoke -d "token=$rt1" -d client_id=svc -d "client_secret=$SVC_SECRET")
+	check "revoking another client's refresh token: 400 unauthorized_client" test "${out%% *}" = 400
+	out=$(form /revoke -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$rt1" -d token_type_hint=refresh_token)
+	check "revocation of a refresh token: 200" test "${out%% *}" = 200
+	out="$(refresh "$rt1" | cut -d' ' -f1) $(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$rt1" | cut -d' ' -f2-)"
+	check "... then it refreshes nothing and introspects inactive" test "$out" = '400 {"active":false}'
+}
+
+suite_oidc_refresh_grace() {
+	oidc_env || { nok "authd starts"; return; }
+	local out rt1 rt2 rt3 k
+	rt1=$(offline_login "$E2E_DIR/jar" | jq -r .refresh_token)
+	rt2=$(refresh "$rt1" | cut -d' ' -f2- | jq -r .refresh_token)
+	out=$(refresh "$rt1")
+	check "the previous refresh token within the grace period (a concurrent retry): 200" test "${out%% *}" = 200
+	rt3=$(jq -r .refresh_token <<<"${out#* }")
+	out=$(refresh "$rt3")
+	check "the retry's refresh token works" test "${out%% *}" = 200
+	out=$(refresh "$rt2")
+	check "its sibling was dropped by that rotation (reuse: refused)" test "${out%% *}" = 400
+	rt1=$(redeem "$(qparam code "$(location_of "$(browse "$E2E_DIR/jar" "$(authz_url | sed 's/scope=openid%20profile/scope=openid%20profile%20offline_access/')")")")" | cut -d' ' -f2- | jq -r .refresh_token)
+	for k in $(redis-cli -p "$REDIS_PORT" --scan --pattern 'eid:{001085012345}:grant:*'); do
+		redis-cli -p "$REDIS_PORT" hset "$k" family_exp "$(( $(date +%s) - 1 ))" >/dev/null
+	done
+	out=$(refresh "$rt1")
+	check "past the family's absolute lifetime (tokens.refresh_max_ttl_s): invalid_grant" test "${out%% *}" = 400
+	out=$(redeem "$(qparam code "$(location_of "$(browse "$E2E_DIR/jar" "$(authz_url)")")")" | cut -d' ' -f2-)
+	check "without offline_access: no refresh token" jqe 'has("refresh_token") | not' <<<"$out"
 }
