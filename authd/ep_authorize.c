@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "authz.h"
 #include "clients.h"
+#include "ep_token.h"
 #include "conf.h"
 #include "form.h"
 #include "gen.h"
@@ -29,6 +30,7 @@
 #include "workq.h"
 
 #define TX_TTL "600"     /* s: a pending authorization request */
+#define PAR_TTL "60"     /* s: a pushed one, until the browser brings it (RFC 9126 §2.2) */
 #define SECRET_BYTES 32  /* cookies' and codes' secret parts */
 #define TID_BYTES 16
 #define H_LEN 44         /* base64url SHA-256 and a NUL */
@@ -58,6 +60,7 @@ struct az {
 		int rc;
 	} job;
 	char *sms_code;
+	int par;                    /* the parameters came from a pushed request */
 	step_fn next;               /* what a form runs once its pending request is loaded */
 };
 
@@ -159,10 +162,11 @@ static enum step redirect_error(struct req *r, struct az *z, const char *error, 
 	return redirect(r, authz_redirect(&r->arena, z->az.redirect_uri, pairs));
 }
 
-/* The request's parameters serialized (pending requests), with the browser binding. */
-static char *params_render(struct req *r, const struct form *f, const char *browser_h)
+/* The request's parameters serialized for Redis, followed by `tail` (our own "_name=value":
+ * the browser binding of a pending request, the owner of a pushed one). */
+static char *params_render(struct req *r, const struct form *f, const char *tail)
 {
-	size_t n = strlen(browser_h) + 8;
+	size_t n = strlen(tail) + 8;
 	char *out, *p;
 
 	for (size_t i = 0; i < f->n; i++)
@@ -178,7 +182,7 @@ static char *params_render(struct req *r, const struct form *f, const char *brow
 		p = authz_urlencode(p, f->p[i].value);
 		*p++ = '&';
 	}
-	p = stpcpy(stpcpy(p, "_b="), browser_h);
+	strcpy(p, tail);
 	return out;
 }
 
@@ -246,7 +250,7 @@ static enum step tx_saved(struct req *r);
 static enum step tx_save(struct req *r, const char *what)
 {
 	struct az *z = r->ctx;
-	char key[SK_MAX], bh[H_LEN], *v;
+	char key[SK_MAX], bh[H_LEN + 4], *v;
 	const char *argv[] = { "SET", key, NULL, "EX", TX_TTL };
 	const char *c = cookie_get(r, cookie_name(r, "tx"));
 
@@ -261,7 +265,8 @@ static enum step tx_save(struct req *r, const char *what)
 		return req_fail(r, 500, "server_error", NULL);
 	b64_sha256(z->tid, z->tid_h);
 	csrf_of(r, z->tid, z->csrf);
-	b64_sha256(z->browser, bh);
+	memcpy(bh, "_b=", 3);
+	b64_sha256(z->browser, bh + 3);
 	if ((v = params_render(r, z->params, bh)) == NULL)
 		return req_fail_oom(r);
 	sk_authz(key, z->tid_h);
@@ -332,10 +337,7 @@ static enum step authorize_begin(struct req *r, struct az *z)
 			return error_page(r, "vi", 400, e.desc);
 		return redirect_error(r, z, e.error, e.desc);
 	}
-	if (form_get(z->params, "request_uri") != NULL)
-		return redirect_error(r, z, "invalid_request_uri",
-		                      "pushed authorization requests are not available yet");
-	if (z->az.client->require_par)
+	if (!z->par && z->az.client->require_par)
 		return redirect_error(r, z, "invalid_request",
 		                      "this service must push its authorization requests (PAR)");
 	if (z->az.acr_min > 1)
@@ -412,6 +414,43 @@ static enum step authorize_session(struct req *r)
 	return session_good(r, consented);
 }
 
+#define PAR_URN "urn:ietf:params:oauth:request_uri:"
+
+static enum step par_loaded(struct req *r)
+{
+	struct az *z = r->ctx;
+	struct form *f = arena_alloc(&r->arena, sizeof(*f));
+	struct errbuf eb = { 0 };
+	const char *owner;
+
+	if (r->reply == NULL || f == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (r->reply->type != SR_STRING)
+		return error_page(r, "vi", 400, "the pushed request is unknown, used or expired");
+	if (form_parse(&r->arena, r->reply->str, r->reply->len, f, &eb) != 0 ||
+	    (owner = form_get(f, "_client")) == NULL)
+		return req_fail(r, 500, "server_error", NULL);
+	/* RFC 9126 §4: only the pushed parameters count; client_id must name its pusher */
+	if (strcmp(owner, form_get(z->params, "client_id")) != 0)
+		return error_page(r, "vi", 400, "the pushed request belongs to another service");
+	z->params = f;
+	z->par = 1;
+	return authorize_begin(r, z);
+}
+
+/* request_uri from /par: load it (single use) before anything else. */
+static enum step par_load(struct req *r, struct az *z, const char *uri)
+{
+	char h[H_LEN], key[SK_MAX];
+
+	if (strncmp(uri, PAR_URN, sizeof(PAR_URN) - 1) != 0 ||
+	    form_get(z->params, "client_id") == NULL)
+		return error_page(r, "vi", 400, "request_uri must come from /par, with client_id");
+	b64_sha256(uri + sizeof(PAR_URN) - 1, h);
+	sk_par(key, h);
+	return store_cmd(r, par_loaded, "GETDEL %s", key);
+}
+
 enum step ep_authorize(struct req *r)
 {
 	struct az *z = req_ctx(r, sizeof(*z));
@@ -423,7 +462,71 @@ enum step ep_authorize(struct req *r)
 	if (strcmp(r->method, "POST") == 0 && r->form == NULL && http_form_body(r) != 0)
 		return error_page(r, "vi", 400, r->error_desc ? r->error_desc : "malformed request");
 	z->params = r->form;
+	if (form_get(z->params, "request_uri") != NULL)
+		return par_load(r, z, form_get(z->params, "request_uri"));
 	return authorize_begin(r, z);
+}
+
+/* --- /par (RFC 9126) --- */
+
+static enum step par_stored(struct req *r)
+{
+	struct az *z = r->ctx;
+	char *body;
+
+	if (r->reply == NULL || r->reply->type != SR_STATUS)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	body = arena_printf(&r->arena, "{\"request_uri\":\"" PAR_URN "%s\",\"expires_in\":%s}",
+	                    z->tid, PAR_TTL);
+	if (body == NULL)
+		return req_fail_oom(r);
+	req_log(LOG_INFO, r, "par_stored", "client", r->client->id, NULL);
+	return http_reply(r, 201, "application/json", body, strlen(body), RESP_NOSTORE);
+}
+
+static enum step par_authenticated(struct req *r)
+{
+	struct az *z = req_ctx(r, sizeof(*z));
+	struct authz_err e;
+	const char *cid = form_get(r->form, "client_id");
+	char key[SK_MAX], *v, *own;
+	const char *argv[] = { "SET", key, NULL, "EX", PAR_TTL };
+
+	if (z == NULL)
+		return req_fail_oom(r);
+	if (form_get(r->form, "request_uri") != NULL)
+		return req_fail(r, 400, "invalid_request", "request_uri cannot be pushed");
+	if (cid == NULL) { /* private_key_jwt may omit client_id: the request names its client */
+		struct form *f = r->form;
+
+		if (f->n == FORM_MAX_PARAMS)
+			return req_fail(r, 400, "invalid_request", "too many parameters");
+		f->p[f->n].name = "client_id";
+		/* a copy: form values are wiped when the request ends */
+		if ((f->p[f->n].value = arena_strdup(&r->arena, r->client->id)) == NULL)
+			return req_fail_oom(r);
+		f->n++;
+	}
+	if (authz_parse(r->gen->clients, r->form, &z->az, &e) != 0)
+		/* no redirects from the back channel: every refusal is a JSON error */
+		return req_fail(r, 400, e.html && strcmp(e.error, "invalid_client") != 0
+		                                ? "invalid_request" : e.error, e.desc);
+	if (z->az.client != r->client)
+		return req_fail(r, 400, "invalid_request", "client_id differs from the client");
+	if (sec_random_token(z->tid, TID_BYTES) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	b64_sha256(z->tid, z->tid_h);
+	sk_par(key, z->tid_h);
+	if ((own = arena_printf(&r->arena, "_client=%s", r->client->id)) == NULL ||
+	    (v = params_render(r, r->form, own)) == NULL)
+		return req_fail_oom(r);
+	argv[2] = v;
+	return store_cmdv(r, par_stored, 5, argv, NULL);
+}
+
+enum step ep_authorize_par(struct req *r)
+{
+	return ep_token_client_auth(r, par_authenticated);
 }
 
 /* --- the forms: load the pending request, bound to this browser --- */

@@ -18,5 +18,8 @@
 enum step ep_authorize(struct req *r);
 enum step ep_authorize_login(struct req *r);
 enum step ep_authorize_consent(struct req *r);
+/* POST /par (RFC 9126): a client-authenticated authorization request, validated now, answered
+ * 201 with a single-use request_uri for /authorize. */
+enum step ep_authorize_par(struct req *r);
 
 #endif

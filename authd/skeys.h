@@ -23,6 +23,7 @@
  *   eid:{ID}:grants     set     the account's grant ids
  *   eid:authz:<h>       string  a pending authorization request (h = SHA-256 of its id)
  *   eid:authz:<h>:sms   hash    the SMS code of that login, when one was asked for
+ *   eid:par:<h>         string  a pushed authorization request (RFC 9126), h = SHA-256 of its id
  *   eid:jti:{<client>}:<h> string a client assertion's jti (h = SHA-256), until it expires
  *   eid:atrev:<jti>     string  a revoked access token, until it would have expired
  *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
@@ -137,6 +138,11 @@ static inline int sk_authz(char out[SK_MAX], const char *h)
 static inline int sk_authz_sms(char out[SK_MAX], const char *h)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "authz:%s:sms", h);
+}
+
+static inline int sk_par(char out[SK_MAX], const char *h)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "par:%s", h);
 }
 
 static inline int sk_assertion_jti(char out[SK_MAX], const char *client_id, const char *h)

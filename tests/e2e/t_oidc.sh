@@ -286,3 +286,42 @@ suite_oidc_refresh_grace() {
 	out=$(redeem "$(qparam code "$(location_of "$(browse "$E2E_DIR/jar" "$(authz_url)")")")" | cut -d' ' -f2-)
 	check "without offline_access: no refresh token" jqe 'has("refresh_token") | not' <<<"$out"
 }
+
+suite_oidc_par() {
+	oidc_env || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar out uri p code
+	par() { form /par "$@" -d response_type=code --data-urlencode "redirect_uri=$OIDC_CB" -d 'scope=openid profile' \
+		-d state=st-par -d nonce=n-par -d "code_challenge=$OIDC_CHALLENGE" -d code_challenge_method=S256; }
+	out=$(par -u "$OIDC_RP:$OIDC_RP_SECRET")
+	check "PAR: 201 with a single-use request_uri and expires_in 60" bash -c \
+		'[ "${0%% *}" = 201 ] && jqe ".expires_in == 60 and (.request_uri | startswith(\"urn:ietf:params:oauth:request_uri:\"))" <<<"${0#* }"' "$out"
+	uri=$(jq -r .request_uri <<<"${out#* }")
+	out=$(browse "$J" "$(url /authorize)?client_id=demo-bank&request_uri=$(jq -rn --arg u "$uri" '$u|@uri')")
+	check "the request_uri with another client_id: 400 page" test "$(status_of "$out")" = 400
+	out=$(par -u "$OIDC_RP:$OIDC_RP_SECRET"); uri=$(jq -r .request_uri <<<"${out#* }")
+	p=$(browse "$J" "$(url /authorize)?client_id=$OIDC_RP&request_uri=$(jq -rn --arg u "$uri" '$u|@uri')&state=ignored")
+	check "/authorize with the request_uri: the login form" grep -q 'name="password"' <<<"$p"
+	p=$(login_post "$J" "$p" "$(APP --state "$E2E_DIR/app" otp)")
+	out=$(consent_post "$J" "$p")
+	check "the pushed parameters are the ones used (state from the push, not the query)" bash -c \
+		'[[ "$(grep -i "^Location:" <<<"$0")" == *"state=st-par"* ]]' "$out"
+	code=$(qparam code "$(location_of "$out")")
+	out=$(redeem "$code")
+	check "... and the code redeems with the pushed PKCE challenge; nonce from the push" bash -c \
+		'[ "${0%% *}" = 200 ] && node "$1/jwt_verify.mjs" "$2" "$(jq -r .id_token <<<"${0#* }")" | jqe ".claims.nonce == \"n-par\""' "$out" "$HERE" "$(url /jwks)"
+	out=$(browse "$J" "$(url /authorize)?client_id=$OIDC_RP&request_uri=$(jq -rn --arg u "$uri" '$u|@uri')")
+	check "a request_uri used once is gone: 400 page" test "$(status_of "$out")" = 400
+	out=$(par)
+	check "PAR needs client authentication: 401" test "${out%% *}" = 401
+	out=$(form /par -u "$OIDC_RP:$OIDC_RP_SECRET" -d response_type=code -d redirect_uri=https://evil.example/cb -d scope=openid -d "code_challenge=$OIDC_CHALLENGE" -d code_challenge_method=S256)
+	check "PAR with an unregistered redirect_uri: 400 JSON invalid_request" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_request\"" <<<"${0#* }"' "$out"
+	out=$(par -u "$OIDC_RP:$OIDC_RP_SECRET" -d request_uri=urn:x)
+	check "PAR carrying a request_uri: 400" test "${out%% *}" = 400
+	out=$(browse "$J" "$(url /authorize)?client_id=demo-bank&redirect_uri=$(jq -rn '"https://ebank.demo-bank.example.vn/oidc/callback"|@uri')&response_type=code&scope=openid&code_challenge=$OIDC_CHALLENGE&code_challenge_method=S256&state=b")
+	check "a client that requires PAR, sent straight to /authorize: redirected with invalid_request" bash -c \
+		'[[ "$(grep -i "^Location:" <<<"$0")" == "Location: https://ebank.demo-bank.example.vn/oidc/callback?error=invalid_request"* ]]' "$out"
+	out=$(form /par -d "client_assertion_type=$AT_TYPE" -d "client_assertion=$(assertion "$(bank_claims "$(url /par)")")" -d response_type=code \
+		-d redirect_uri=https://ebank.demo-bank.example.vn/oidc/callback -d 'scope=openid citizen_id' -d "code_challenge=$OIDC_CHALLENGE" -d code_challenge_method=S256)
+	check "the bank pushes with private_key_jwt (no client_id needed): 201" test "${out%% *}" = 201
+	check "discovery lists the PAR endpoint" bash -c 'curl -fsS "$0" | jqe ".pushed_authorization_request_endpoint | endswith(\"/par\")"' "$(url /.well-known/openid-configuration)"
+}
