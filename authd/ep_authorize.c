@@ -17,6 +17,7 @@
 #include "gen.h"
 #include "guard.h"
 #include "html.h"
+#include "jws.h"
 #include "http.h"
 #include "otp.h"
 #include "pass.h"
@@ -913,4 +914,107 @@ static enum step login_consent(struct req *r)
 enum step ep_authorize_login(struct req *r)
 {
 	return form_begin(r, login_go);
+}
+
+/* --- /logout: OpenID Connect RP-Initiated Logout 1.0 --- */
+
+struct lo {
+	const struct client *client;
+	const char *uri, *state, *locale;
+	char csrf[H_LEN];
+};
+
+/* The logout CSRF token: bound to the browser's SSO cookie (or to nothing when it has none). */
+static void logout_csrf(struct req *r, char out[H_LEN])
+{
+	const char *c = cookie_get(r, cookie_name(r, "sso"));
+	uint8_t m[SEC_SHA256_LEN];
+
+	sec_hmac256(r->gen->pepper, sizeof(r->gen->pepper), "logout:", 7, c ? c : "",
+	            c ? strlen(c) : 0, m);
+	sec_b64url_encode(m, sizeof(m), out);
+}
+
+static enum step logout_done(struct req *r)
+{
+	struct lo *l = r->ctx;
+	const char *pairs[] = { "state", l->state, NULL };
+
+	if (r->reply != NULL && r->reply->type == SR_ARRAY)
+		req_log(LOG_INFO, r, "logout", "client", l->client ? l->client->id : "-", NULL);
+	cookie_set(r, cookie_name(r, "sso"), "", 0);
+	if (l->uri != NULL)
+		return redirect(r, authz_redirect(&r->arena, l->uri, pairs));
+	return page(r, 200, html_logout(&r->arena, l->locale, 1, NULL, NULL, NULL, NULL));
+}
+
+static enum step logout_now(struct req *r)
+{
+	const char *c = cookie_get(r, cookie_name(r, "sso")), *rest;
+	char id[ACCT_ID_LEN + 1], h[H_LEN], key[SK_MAX], set[SK_MAX];
+	const char *keys[2] = { key, set };
+
+	if (c == NULL || sref_open(r->gen->data_key, "sso", c, id, &rest) != 0 || !*rest)
+		return logout_done(r); /* no session here: nothing to end, the answer is the same */
+	b64_sha256(rest, h);
+	sk_sso(key, id, h);
+	sk_ssos(set, id);
+	return store_eval(r, logout_done, LUA_SSO_END, 2, 2, keys, NULL);
+}
+
+enum step ep_authorize_logout(struct req *r)
+{
+	struct lo *l = req_ctx(r, sizeof(*l));
+	const char *hint, *cid, *ui;
+	int hinted = 0;
+
+	if (l == NULL)
+		return req_fail_oom(r);
+	if (strcmp(r->method, "POST") != 0 && http_query(r) != 0)
+		return error_page(r, "vi", 400, r->error_desc ? r->error_desc : "malformed request");
+	if (strcmp(r->method, "POST") == 0 && r->form == NULL && http_form_body(r) != 0)
+		return error_page(r, "vi", 400, r->error_desc ? r->error_desc : "malformed request");
+	hint = form_get(r->form, "id_token_hint");
+	cid = form_get(r->form, "client_id");
+	ui = form_get(r->form, "ui_locales");
+	l->locale = ui != NULL && strncmp(ui, "en", 2) == 0 ? "en" : "vi";
+	l->uri = form_get(r->form, "post_logout_redirect_uri");
+	l->state = form_get(r->form, "state");
+	if (l->state != NULL && strlen(l->state) > AUTHZ_STATE_MAX)
+		return error_page(r, l->locale, 400, "state is too long");
+	if (hint != NULL) {
+		struct errbuf eb = { 0 };
+		json_t *claims = NULL;
+		const char *aud;
+
+		/* our own ID token, expired or not (RP-Initiated Logout §2) */
+		if (jws_verify_keyset(r->gen->keys, hint, strlen(hint), "JWT", &claims, &eb) != 0)
+			return error_page(r, l->locale, 400, "id_token_hint is not an ID token of ours");
+		aud = json_string_value(json_object_get(claims, "aud"));
+		l->client = aud != NULL ? clients_find(r->gen->clients, aud) : NULL;
+		json_decref(claims);
+		if (l->client == NULL || (cid != NULL && strcmp(cid, l->client->id) != 0))
+			return error_page(r, l->locale, 400, "id_token_hint and client_id disagree");
+		hinted = 1;
+	} else if (cid != NULL) {
+		l->client = clients_find(r->gen->clients, cid);
+		if (l->client == NULL)
+			return error_page(r, l->locale, 400, "this service is not registered");
+	}
+	if (l->uri != NULL && (l->client == NULL || !clients_post_logout_redirect_ok(l->client, l->uri)))
+		return error_page(r, l->locale, 400,
+		                  "post_logout_redirect_uri is not registered for this service");
+	logout_csrf(r, l->csrf);
+	if (hinted)
+		return logout_now(r);
+	if (strcmp(r->method, "POST") == 0 && form_get(r->form, "confirm") != NULL) {
+		const char *c = form_get(r->form, "csrf");
+
+		if (c == NULL || !sec_ct_eq(c, strlen(c), l->csrf, strlen(l->csrf)))
+			return error_page(r, l->locale, 403, "the form's security token (CSRF) is wrong");
+		return logout_now(r);
+	}
+	/* no proof that the RP asked: ask the citizen (RP-Initiated Logout §2) */
+	return page(r, 200, html_logout(&r->arena, l->locale, 0, l->csrf,
+	                                l->client ? l->client->id : NULL, l->uri, l->state));
 }

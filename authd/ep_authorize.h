@@ -21,5 +21,9 @@ enum step ep_authorize_consent(struct req *r);
 /* POST /par (RFC 9126): a client-authenticated authorization request, validated now, answered
  * 201 with a single-use request_uri for /authorize. */
 enum step ep_authorize_par(struct req *r);
+/* GET/POST /logout (OpenID Connect RP-Initiated Logout 1.0): with a valid id_token_hint the SSO
+ * session ends at once; without one the citizen confirms (a CSRF-protected form). Redirects only
+ * to a post_logout_redirect_uri registered for the client the hint (or client_id) names. */
+enum step ep_authorize_logout(struct req *r);
 
 #endif

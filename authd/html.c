@@ -171,3 +171,32 @@ char *html_error(struct arena *a, const char *locale, const char *title, const c
 	                    l == EN ? "Return to the service you came from and try again."
 	                            : "Vui lòng quay lại trang dịch vụ và thử lại.");
 }
+
+char *html_logout(struct arena *a, const char *locale, int done, const char *csrf,
+                  const char *client_id, const char *post_logout_redirect_uri, const char *state)
+{
+	int l = lang(locale);
+	const char *c = html_esc(a, csrf), *cid = html_esc(a, client_id);
+	const char *u = html_esc(a, post_logout_redirect_uri), *st = html_esc(a, state);
+
+	if (c == NULL || cid == NULL || u == NULL || st == NULL)
+		return NULL;
+	if (done)
+		return arena_printf(a, HEAD "<h1>%s</h1><p>%s</p>" TAIL, l == EN ? "en" : "vi",
+		                    l == EN ? "Logged out" : "Đã đăng xuất",
+		                    l == EN ? "Logged out" : "Đã đăng xuất",
+		                    l == EN ? "You are logged out of your eID account on this browser."
+		                            : "Bạn đã đăng xuất tài khoản định danh điện tử trên trình "
+		                              "duyệt này.");
+	return arena_printf(
+	        a,
+	        HEAD "<h1>%s</h1><form method=\"post\" action=\"/logout\">"
+	             "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+	             "<input type=\"hidden\" name=\"client_id\" value=\"%s\">"
+	             "<input type=\"hidden\" name=\"post_logout_redirect_uri\" value=\"%s\">"
+	             "<input type=\"hidden\" name=\"state\" value=\"%s\">"
+	             "<button name=\"confirm\" value=\"yes\" type=\"submit\">%s</button></form>" TAIL,
+	        l == EN ? "en" : "vi", l == EN ? "Log out?" : "Đăng xuất?",
+	        l == EN ? "Log out of your eID account?" : "Đăng xuất tài khoản định danh điện tử?", c,
+	        cid, u, st, l == EN ? "Log out" : "Đăng xuất");
+}

@@ -42,6 +42,11 @@ char *html_consent(struct arena *a, const char *locale, const char *tid, const c
 /* An error page that does not redirect: a title and a sentence (escaped). */
 char *html_error(struct arena *a, const char *locale, const char *title, const char *detail);
 
+/* RP-initiated logout: a confirmation form (hidden fields carried through), or, with
+ * done != 0, the page saying the citizen is logged out. */
+char *html_logout(struct arena *a, const char *locale, int done, const char *csrf,
+                  const char *client_id, const char *post_logout_redirect_uri, const char *state);
+
 /* s with & < > " ' escaped, in arena memory (NULL → ""). */
 char *html_esc(struct arena *a, const char *s);
 

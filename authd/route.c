@@ -33,6 +33,8 @@ static const struct route routes[] = {
 	{ "POST", "/login", ep_authorize_login, R_FORM | R_STORE | R_GUARD, 8192 },
 	{ "POST", "/consent", ep_authorize_consent, R_FORM | R_STORE, 8192 },
 	{ "POST", "/par", ep_authorize_par, BACK, 16384 },
+	{ "GET", "/logout", ep_authorize_logout, R_STORE, 0 },
+	{ "POST", "/logout", ep_authorize_logout, R_STORE, 16384 },
 	{ "POST", "/token", ep_token, BACK, 16384 },
 	{ "GET", "/userinfo", ep_userinfo, R_STORE, 0 },
 	{ "POST", "/userinfo", ep_userinfo, R_STORE, 8192 },

@@ -325,3 +325,32 @@ suite_oidc_par() {
 	check "the bank pushes with private_key_jwt (no client_id needed): 201" test "${out%% *}" = 201
 	check "discovery lists the PAR endpoint" bash -c 'curl -fsS "$0" | jqe ".pushed_authorization_request_endpoint | endswith(\"/par\")"' "$(url /.well-known/openid-configuration)"
 }
+
+suite_oidc_logout() {
+	oidc_env || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar p out idt
+	p=$(browse "$J" "$(authz_url)"); p=$(login_post "$J" "$p" "$(APP --state "$E2E_DIR/app" otp)")
+	idt=$(redeem "$(qparam code "$(location_of "$(consent_post "$J" "$p")")")" | cut -d' ' -f2- | jq -r .id_token)
+	check "before: one SSO session in Redis" test "$(redis-cli -p "$REDIS_PORT" scard "eid:{001085012345}:ssos")" = 1
+	out=$(browse "$J" "$(url /logout)?id_token_hint=$idt&post_logout_redirect_uri=$(jq -rn '"https://evil.example/"|@uri')")
+	check "an unregistered post_logout_redirect_uri: 400 page, no redirect" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 400 ] && ! grep -qi "^Location:" <<<"$0"' "$out"
+	out=$(browse "$J" "$(url /logout)?id_token_hint=${idt%.*}.AAAA")
+	check "a forged id_token_hint: 400 page" test "$(status_of "$out")" = 400
+	out=$(browse "$J" "$(url /logout)?id_token_hint=$idt&post_logout_redirect_uri=$(jq -rn '"http://127.0.0.1:8081/"|@uri')&state=bye")
+	check "logout with id_token_hint: 302 to the registered post_logout_redirect_uri with state" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] && grep -q "^Location: http://127.0.0.1:8081/?state=bye" <<<"$0"' "$out"
+	check "... the SSO cookie is cleared and the session is gone from Redis" bash -c \
+		'grep -qi "^Set-Cookie: eid_sso=;.*Max-Age=0" <<<"$0" && [ "$(redis-cli -p "$1" scard "eid:{001085012345}:ssos")" = 0 ]' "$out" "$REDIS_PORT"
+	out=$(browse "$J" "$(authz_url '&prompt=none')")
+	check "... and prompt=none now answers login_required" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"error=login_required"* ]]' "$out"
+	out=$(browse "$J" "$(url /logout)")
+	check "logout without id_token_hint asks the citizen (a form, no redirect)" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "action=\"/logout\"" <<<"$0"' "$out"
+	local csrf; csrf=$(hidden csrf "$out")
+	out=$(browse "$J" "$(url /logout)" -X POST -d confirm=yes -d csrf=forged)
+	check "the confirmation with a forged CSRF token: 403" test "$(status_of "$out")" = 403
+	out=$(browse "$J" "$(url /logout)" -X POST -d confirm=yes --data-urlencode "csrf=$csrf")
+	check "the confirmation: logged out page" bash -c '[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "Đã đăng xuất" <<<"$0"' "$out"
+	check "discovery lists end_session_endpoint" bash -c 'curl -fsS "$0" | jqe ".end_session_endpoint | endswith(\"/logout\")"' "$(url /.well-known/openid-configuration)"
+}
