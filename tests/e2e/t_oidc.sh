@@ -354,3 +354,19 @@ suite_oidc_logout() {
 	check "the confirmation: logged out page" bash -c '[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "Đã đăng xuất" <<<"$0"' "$out"
 	check "discovery lists end_session_endpoint" bash -c 'curl -fsS "$0" | jqe ".end_session_endpoint | endswith(\"/logout\")"' "$(url /.well-known/openid-configuration)"
 }
+
+# An independent, widely used RP library, unmodified: openid-client (npm, pinned).
+suite_oidc_openid_client() {
+	oidc_env || { nok "authd starts"; return; }
+	[ -d "$HERE/node_modules/openid-client" ] || { nok "openid-client is installed (tools/deps.sh runs npm ci in tests/e2e)"; return; }
+	local out line
+	out=$(node "$HERE/oidc_client.mjs" "$(url '')" "$OIDC_RP" "$OIDC_RP_SECRET" "$OIDC_CB" 001085012345 'Matkhau#2026' "$(APP --state "$E2E_DIR/app" otp)" 2>&1)
+	while IFS= read -r line; do
+		case $line in
+		"ok    "*) ok "openid-client: ${line#ok    }" ;;
+		"FAIL  "*) nok "openid-client: ${line#FAIL  }" ;;
+		*) [ -n "$line" ] && nok "openid-client: unexpected output" "$line" ;;
+		esac
+	done <<<"$out"
+	check "openid-client ran all 9 steps" test "$(grep -c '^ok ' <<<"$out")" = 9
+}
