@@ -73,6 +73,7 @@ bench: deps
 	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS)
 	@tests/bench/discovery.sh $(B)/authd
 	@tests/bench/login_storm.sh $(B)
+	@tests/bench/tokens.sh $(B)
 
 clean:
 	rm -rf build build-asan
