@@ -107,6 +107,13 @@ suite_oidc_code_flow() {
 	check "prompt=consent: the consent page again" grep -q 'action="/consent"' <<<"$out"
 	out=$(consent_post "$J" "$out" deny)
 	check "deny: 303 back with access_denied" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"error=access_denied"* ]]' "$out"
+	local k; k=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'eid:{001085012345}:sso:*' | head -1)
+	check "the SSO session slides: its expiry is sessions.idle_s (30 min) after the last use" bash -c \
+		't=$(redis-cli -p "$0" ttl "$1"); [ "$t" -gt 1790 ] && [ "$t" -le 1800 ]' "$REDIS_PORT" "$k"
+	redis-cli -p "$REDIS_PORT" hset "$k" auth_time "$(( $(date +%s) - 43201 ))" >/dev/null
+	out=$(browse "$J" "$(authz_url)")
+	check "12 h after the login (sessions.max_s) the session no longer answers: the login form" grep -q 'name="password"' <<<"$out"
+	redis-cli -p "$REDIS_PORT" hset "$k" auth_time "$(date +%s)" >/dev/null
 	out=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:2')")
 	check "acr_values level 2 with a level-1 session is never silently lowered (unmet_authentication_requirements)" bash -c \
 		'[[ "$(grep -i "^Location:" <<<"$0")" == *"error=unmet_authentication_requirements"* ]]' "$out"
