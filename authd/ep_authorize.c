@@ -858,7 +858,7 @@ static enum step login_commit(struct req *r, long long step, const char *amr)
 	sk_sso(z->sso_key, z->id, h);
 	/* sid (OIDC Front/Back-Channel Logout): names the session without revealing its cookie */
 	{
-		char sh[H_LEN], pre[64];
+		char sh[H_LEN], pre[80];
 
 		snprintf(pre, sizeof(pre), "sid:%s", secret);
 		b64_sha256(pre, sh);
