@@ -8,12 +8,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fetch.h"
 #include "js.h"
 #include "lim.h"
 #include "log.h"
 #include "sec.h"
 
-enum conf_type { CK_INT, CK_STR, CK_BOOL, CK_URL, CK_LOGLEVEL, CK_LOGFMT, CK_CIDRS };
+/* CK_LOGLEVEL, CK_LOGFMT, CK_SMS_SENDER: one of a list of names, stored as its index (int). */
+enum conf_type { CK_INT, CK_STR, CK_BOOL, CK_URL, CK_LOGLEVEL, CK_LOGFMT, CK_SMS_SENDER, CK_CIDRS };
+
+static const char *const LOG_LEVELS[] = { "debug", "info", "warn", "error", NULL }; /* LOG_* */
+static const char *const LOG_FORMATS[] = { "json", "text", NULL };         /* LOG_FMT_* */
+static const char *const SMS_SENDERS[] = { "outbox", "webhook", NULL };    /* CONF_SMS_* */
 
 struct conf_key {
 	const char *key;
@@ -82,6 +88,13 @@ static const struct conf_key conf_keys[] = {
 	/* wrong passcodes, passwords, SMS codes and device signatures from one client address */
 	{ "accounts.auth_failures_per_ip_hour", CK_INT, O(auth_fail_per_ip_hour), 1, 1000000,
 	  "100" },
+	{ "sms.sender", CK_SMS_SENDER, O(sms_sender), 0, 0, "\"outbox\"" },
+	{ "sms.webhook_url", CK_STR, O(sms_webhook_url), 0, LIM_URI, "null" },
+	/* the citizen's request waits on the gateway: keep it well inside the client's patience */
+	{ "sms.webhook_timeout_ms", CK_INT, O(sms_webhook_timeout_ms), FETCH_TIMEOUT_MIN_MS, 10000,
+	  "3000" },
+	{ "sms.webhook_ca_file", CK_STR, O(sms_webhook_ca_file), 0, LIM_PATH, "null" },
+	{ "sms.webhook_token_file", CK_STR, O(sms_webhook_token_file), 0, LIM_PATH, "null" },
 };
 #undef O
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -221,21 +234,24 @@ static int set_one(struct conf *c, const struct conf_key *k, json_t *v, struct e
 		return 0;
 	}
 	case CK_LOGLEVEL:
-	case CK_LOGFMT: {
+	case CK_LOGFMT:
+	case CK_SMS_SENDER: {
+		const char *const *names = k->type == CK_LOGLEVEL  ? LOG_LEVELS
+		                           : k->type == CK_LOGFMT  ? LOG_FORMATS
+		                                                   : SMS_SENDERS;
 		const char *s = json_string_value(v);
-		int n = -1;
+		char all[128] = "";
 
-		if (s != NULL && k->type == CK_LOGLEVEL)
-			n = log_level_parse(s);
-		else if (s != NULL)
-			n = strcmp(s, "json") == 0 ? LOG_FMT_JSON
-			    : strcmp(s, "text") == 0 ? LOG_FMT_TEXT
-			                             : -1;
-		if (n < 0)
-			return eb_set(eb, E_INVALID, "%s: must be one of %s", k->key,
-			              k->type == CK_LOGLEVEL ? "debug, info, warn, error" : "json, text");
-		*(int *)f = n;
-		return 0;
+		for (int i = 0; names[i] != NULL; i++) {
+			size_t n = strlen(all);
+
+			if (s != NULL && strcmp(s, names[i]) == 0) {
+				*(int *)f = i;
+				return 0;
+			}
+			snprintf(all + n, sizeof(all) - n, "%s%s", i ? ", " : "", names[i]);
+		}
+		return eb_set(eb, E_INVALID, "%s: must be one of %s", k->key, all);
 	}
 	case CK_CIDRS: {
 		struct cidrs *cs = f;
@@ -301,6 +317,49 @@ static int file_readable(const char *path, const char *name, struct errbuf *eb)
 	return 0;
 }
 
+/* RFC 6750 §2.1 b64token: what may follow "Bearer " in an Authorization header. */
+static int bearer_token_ok(const char *t)
+{
+	size_t n = strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                     "0123456789-._~+/");
+
+	return n > 0 && t[n + strspn(t + n, "=")] == '\0';
+}
+
+static int check_sms(struct conf *c, struct errbuf *eb)
+{
+	int r;
+
+	if (c->sms_sender == CONF_SMS_WEBHOOK && c->sms_webhook_url == NULL)
+		return eb_set(eb, E_INVALID,
+		              "sms.webhook_url: required when sms.sender is webhook");
+	if (c->sms_webhook_url == NULL &&
+	    (c->sms_webhook_ca_file != NULL || c->sms_webhook_token_file != NULL))
+		return eb_set(eb, E_INVALID, "%s: set only together with sms.webhook_url",
+		              c->sms_webhook_ca_file != NULL ? "sms.webhook_ca_file"
+		                                             : "sms.webhook_token_file");
+	if (c->sms_webhook_url == NULL)
+		return 0;
+	if ((c->sms_webhook = malloc(sizeof(*c->sms_webhook))) == NULL)
+		return E_NOMEM;
+	if ((r = fetch_url_parse(c->sms_webhook_url, "sms.webhook_url", c->sms_webhook, eb)) != 0)
+		return r;
+	if (c->sms_webhook_ca_file != NULL &&
+	    (r = file_readable(c->sms_webhook_ca_file, "sms.webhook_ca_file", eb)) != 0)
+		return r;
+	if (c->sms_webhook_token_file != NULL) {
+		if ((r = read_secret_file(c->sms_webhook_token_file, "sms.webhook_token_file",
+		                          &c->sms_webhook_token, eb)) != 0)
+			return r;
+		if (!bearer_token_ok(c->sms_webhook_token))
+			return eb_set(eb, E_INVALID,
+			              "sms.webhook_token_file: %s must hold a bearer token "
+			              "(letters, digits, -._~+/ and trailing =)",
+			              c->sms_webhook_token_file);
+	}
+	return 0;
+}
+
 static int cross_check(struct conf *c, struct errbuf *eb)
 {
 	int r;
@@ -318,6 +377,8 @@ static int cross_check(struct conf *c, struct errbuf *eb)
 	if (c->redis_password_file != NULL &&
 	    (r = read_secret_file(c->redis_password_file, "redis.password_file",
 	                          &c->redis_password, eb)) != 0)
+		return r;
+	if ((r = check_sms(c, eb)) != 0)
 		return r;
 	if (c->workers == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -394,6 +455,11 @@ void conf_free(struct conf *c)
 		sec_wipe(c->redis_password, strlen(c->redis_password));
 		free(c->redis_password);
 	}
+	if (c->sms_webhook_token != NULL) {
+		sec_wipe(c->sms_webhook_token, strlen(c->sms_webhook_token));
+		free(c->sms_webhook_token);
+	}
+	free(c->sms_webhook);
 	free(c->trusted_proxies.v);
 	free(c->metrics_allow.v);
 	free(c->file);

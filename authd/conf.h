@@ -3,8 +3,9 @@
  * Unknown, mistyped, out-of-range or missing keys are errors that read
  * "config/authd.json: listen.port: must be 1..65535, got 70000".
  *
- * Relative paths in the file (keys.dir, clients.dir, tls.*, redis.password_file) are taken
- * relative to the working directory authd was started in (the repo root for `make run`).
+ * Relative paths in the file (keys.dir, clients.dir, tls.*, redis.password_file,
+ * sms.webhook_*_file) are taken relative to the working directory authd was started in (the repo
+ * root for `make run`).
  *
  * Owns: struct conf and its validation. Does not own: keys or clients (loaded by gen.c from the
  * directories named here).
@@ -18,6 +19,11 @@
 
 #include "addr.h"
 #include "err.h"
+
+struct fetch_url;
+
+/* sms.sender: where SMS one-time codes go (sms.c). */
+enum conf_sms_sender { CONF_SMS_OUTBOX = 0, CONF_SMS_WEBHOOK };
 
 struct conf {
 	char *file;
@@ -51,6 +57,14 @@ struct conf {
 	long long challenge_ttl, app_session_idle;      /* app login */
 	long long sso_idle, sso_max;                    /* browser (SSO) sessions */
 	long long pin_failures, lock_first, lock_max;   /* lockout after wrong passcodes */
+
+	int sms_sender;                    /* enum conf_sms_sender */
+	char *sms_webhook_url;
+	struct fetch_url *sms_webhook;     /* sms_webhook_url parsed; NULL when unset */
+	long long sms_webhook_timeout_ms;
+	char *sms_webhook_ca_file;         /* NULL: the system trust store */
+	char *sms_webhook_token_file;
+	char *sms_webhook_token;           /* read from sms_webhook_token_file; wiped on free */
 
 	struct cidrs trusted_proxies;      /* whose X-Forwarded-For is believed */
 	struct cidrs metrics_allow;        /* who may read /metrics */

@@ -315,8 +315,8 @@ static enum step start_sent(struct req *r)
 	struct act *a = r->ctx;
 	char masked_phone[ACCT_PHONE_MAX + 1];
 
-	if (!sms_sent(r))
-		return req_fail(r, 503, "temporarily_unavailable", "the SMS could not be queued");
+	if (!sms_sent_or_fail(r))
+		return STEP_DONE;
 	acct_phone_mask(a->reg_phone, masked_phone);
 	req_log(LOG_INFO, r, "sms_operation_started", "op", a->flow->name, "id", a->masked, NULL);
 	return reply_json(r, 200,

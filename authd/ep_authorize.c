@@ -811,8 +811,10 @@ static enum step sms_sent_page(struct req *r)
 	struct az *z = r->ctx;
 	char masked[ACCT_PHONE_MAX + 1];
 
-	if (!sms_sent(r))
+	if (!sms_sent_or_fail(r)) {
+		r->error = r->error_desc = NULL; /* a page, not the JSON error the app API sends */
 		return show_login(r, 503, HTML_MSG_UNAVAILABLE);
+	}
 	acct_phone_mask(z->phone, masked);
 	snprintf(z->phone, sizeof(z->phone), "%s", masked);
 	req_log(LOG_INFO, r, "web_login_sms_sent", "id", z->masked, NULL);

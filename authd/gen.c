@@ -7,6 +7,7 @@
 #include "clients.h"
 #include "conf.h"
 #include "ep_discovery.h"
+#include "fetch.h"
 #include "keys.h"
 #include "log.h"
 #include "sec.h"
@@ -21,6 +22,13 @@ int gen_load(const char *conf_path, unsigned long serial, struct gen **out, stru
 	g->refs = 1;
 	g->serial = serial;
 	if ((r = conf_load(conf_path, &g->conf, eb)) != 0)
+		goto out;
+	/* once per generation, not per message; errors name the config file and key */
+	if (g->conf->sms_webhook != NULL && g->conf->sms_webhook->https &&
+	    (r = fetch_tls_new(g->conf->sms_webhook_ca_file,
+	                       g->conf->sms_webhook_ca_file != NULL ? "sms.webhook_ca_file"
+	                                                            : "sms.webhook_url",
+	                       &g->sms_tls, eb)) != 0)
 		goto out;
 	eb->file = NULL;
 	if ((r = keys_load(g->conf->keys_dir, &g->keys, eb)) != 0)
@@ -71,6 +79,7 @@ void gen_unref(struct gen *g)
 	sec_wipe(g->data_key, sizeof(g->data_key));
 	free(g->discovery);
 	X509_STORE_free(g->csca);
+	SSL_CTX_free(g->sms_tls);
 	clients_free(g->clients);
 	keys_free(g->keys);
 	conf_free(g->conf);

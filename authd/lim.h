@@ -31,6 +31,10 @@
 #define LIM_XFF 1024                 /* X-Forwarded-For longer than this is ignored */
 #define LIM_TRUSTED_PROXIES 32
 
+/* Outbound HTTP (fetch.c): what is read of an answer. */
+#define LIM_FETCH_HEADERS (8 * 1024)  /* status line and headers; past it the call fails */
+#define LIM_FETCH_BODY (4 * 1024)     /* body bytes read at most (the status is the answer) */
+
 /* Per-request memory: first block embedded in struct req, then blocks up to the cap. */
 #define LIM_ARENA_FIRST 2048
 #define LIM_ARENA_BLOCK (16 * 1024)

@@ -2,8 +2,10 @@
 #include "req.h"
 
 #include <event2/event.h>
+#include <time.h>
 
 #include "conf.h"
+#include "fetch.h"
 #include "gen.h"
 #include "http.h"
 #include "route.h"
@@ -52,25 +54,47 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 		http_finish(r);
 		if (r->workq_job != NULL)
 			workq_skip(r->workq_job);
+		/* its callback comes from the loop later, and only lets the request go */
+		if (r->fetch_call != NULL)
+			fetch_cancel(r->fetch_call);
 	}
 	maybe_free(r);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* (Re)arms the deadline `ms` from now. */
+static void deadline_in(struct req *r, long long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (r->deadline == NULL)
+		r->deadline = evtimer_new(r->w->base, on_deadline, r);
+	if (r->deadline == NULL || evtimer_add(r->deadline, &tv) != 0) {
+		/* Without a deadline the request still ends when what it waits on answers, fails,
+		 * or (an outbound call) times out on its own. */
+		req_log(LOG_ERROR, r, "deadline_unavailable", NULL);
+		return;
+	}
+	r->deadline_ns = mono_ns() + (uint64_t)ms * 1000000u;
+}
+
 static void arm_deadline(struct req *r)
 {
-	struct timeval tv;
-	long long ms;
+	if (r->deadline == NULL)
+		deadline_in(r, r->gen->conf->redis_timeout_ms);
+}
 
-	if (r->deadline != NULL)
-		return;
-	ms = r->gen->conf->redis_timeout_ms;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	r->deadline = evtimer_new(r->w->base, on_deadline, r);
-	if (r->deadline == NULL || evtimer_add(r->deadline, &tv) != 0) {
-		/* Without a deadline the request still ends when Redis answers or disconnects. */
-		req_log(LOG_ERROR, r, "deadline_unavailable", NULL);
-	}
+void req_deadline_min(struct req *r, long long ms)
+{
+	if (r->deadline == NULL || mono_ns() + (uint64_t)ms * 1000000u > r->deadline_ns)
+		deadline_in(r, ms);
 }
 
 static void drive(struct req *r, enum step s)

@@ -1,12 +1,14 @@
 /*
  * req.h — the request context: one per HTTP request, owning its arena, its generation reference,
  * its deadline and the response being prepared. Handlers are ordered lists of step functions
- * (STYLE §5): a step returns STEP_DONE (response or error set) or STEP_WAIT (Redis work started;
- * the store calls req_resume with the next step when the reply is recorded).
+ * (STYLE §5): a step returns STEP_DONE (response or error set) or STEP_WAIT (Redis work, a pool
+ * job or an outbound call started; its owner calls req_resume with the next step when the result
+ * is recorded).
  *
  * Lifetime: created by http.c for each request, freed by the last owner when the response is sent
- * (r->replied) and no Redis reply is pending (r->pending == 0). Late replies after a deadline are
- * dropped; the req stays until they arrive or the connection to Redis fails.
+ * (r->replied) and nothing is pending (r->pending == 0). Late results after a deadline are
+ * dropped; the req stays until they arrive (the deadline cancels an outbound call and marks a
+ * pool job skippable) or the connection to Redis fails.
  *
  * Does not own: the evhttp request (libevent frees it after the one evhttp_send_*).
  */
@@ -30,6 +32,7 @@ struct route;
 struct sreply;
 struct form;
 struct client;
+struct fetch_call;
 
 enum step { STEP_DONE = 0, STEP_WAIT };
 typedef enum step (*step_fn)(struct req *r);
@@ -51,12 +54,14 @@ struct req {
 	const char *method;
 	uint64_t t0_ns;
 
-	unsigned pending;              /* Redis replies (and later pool jobs) outstanding */
+	unsigned pending;              /* Redis replies, pool jobs and outbound calls outstanding */
 	unsigned store_rtt;            /* round trips, for the access line */
 	int store_down;                /* the last store call failed for want of Redis */
 	struct sreply *reply;          /* the last recorded Redis reply (arena memory) */
 	struct event *deadline;        /* armed on the first STEP_WAIT */
+	uint64_t deadline_ns;          /* when it fires (CLOCK_MONOTONIC) */
 	void *workq_job;               /* a queued pool job, while there is one (workq.c) */
+	struct fetch_call *fetch_call; /* an outbound HTTP call, while there is one (fetch.c) */
 	int replied;                   /* the one evhttp_send_* happened */
 
 	/* The response being prepared (rendered once by http_finish). */
@@ -77,6 +82,7 @@ struct req {
 	struct form *form;             /* R_FORM routes: the parsed body, or the query (http_query) */
 	void *ctx;                     /* the handler's own state (req_ctx) */
 	void *ctx_audit;               /* audit.c's state while an append is under way */
+	void *ctx_sms;                 /* sms.c's state while a message is being sent */
 	char first[LIM_ARENA_FIRST];   /* the arena's first block */
 };
 
@@ -93,6 +99,11 @@ enum step req_fail_oom(struct req *r);
  * unless a reply was already sent, finishes the request on STEP_DONE, frees it when it is the
  * last owner. */
 void req_resume(struct req *r, step_fn next);
+
+/* Makes the request's deadline at least `ms` from now (arming it if need be; never earlier
+ * than it was): for a step that waits longer than a Redis round trip, such as an outbound call
+ * with its own timeout. */
+void req_deadline_min(struct req *r, long long ms);
 
 /* Driver entry: run the first step of a handler (NULL: the response or error is already set)
  * and finish, or arm the deadline. */

@@ -13,6 +13,7 @@
 
 #include "clients.h"
 #include "conf.h"
+#include "fetch.h"
 #include "gen.h"
 #include "http.h"
 #include "keys.h"
@@ -168,6 +169,8 @@ static int setup(struct worker *w, int fd)
 		return E_NOMEM;
 	if (workq_new(w->base, (int)c->hash_threads, (int)c->hash_queue, &w->workq) != 0)
 		return E_NOMEM;
+	if (fetch_new(w->base, NULL, &w->fetch) != 0)
+		return E_NOMEM;
 	w->ev_term = evsignal_new(w->base, SIGTERM, on_term, w);
 	w->ev_hup = evsignal_new(w->base, SIGHUP, on_hup, w);
 	if (w->ev_term == NULL || w->ev_hup == NULL || evsignal_add(w->ev_term, NULL) != 0 ||
@@ -209,9 +212,11 @@ int worker_main(int id, int fd, const char *conf_path, struct gen *g, SSL_CTX *s
 		event_base_dispatch(w.base);
 		log_event(LOG_INFO, NULL, "worker_stopped", NULL);
 	}
-	/* Order: pool and Redis first (pending callbacks answer their requests), then HTTP, then
-	 * the base. */
+	/* Order: pool, outbound calls and Redis first (pending callbacks answer their requests),
+	 * then HTTP, then the base. */
 	workq_free(w.workq);
+	fetch_free(w.fetch);
+	w.fetch = NULL; /* a request resumed from here on cannot start a call: it fails at once */
 	store_free(w.store);
 	if (w.http != NULL)
 		evhttp_free(w.http);

@@ -14,6 +14,7 @@ struct evhttp_bound_socket;
 struct event;
 struct gen;
 struct store;
+struct fetch;
 
 struct worker {
 	int id;
@@ -24,6 +25,7 @@ struct worker {
 	SSL_CTX *ssl;
 	struct store *store;
 	struct workq *workq;      /* Argon2id and other slow work, off the loop */
+	struct fetch *fetch;      /* outbound HTTP(S) calls: SMS webhook */
 	struct gen *gen;
 	unsigned long serial;
 	struct event *ev_term, *ev_hup, *ev_int, *ev_drain;

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fetch.h"
+#include "testutil.h"
 
 static const char *BASE = "{\"issuer\":\"https://id.example.vn\",\"redis\":{\"host\":\"127.0.0.1\"}}";
 
@@ -32,15 +34,20 @@ static int parse_with(const char *patch, struct conf **out, struct errbuf *eb)
 	return r;
 }
 
-static void refused(const char *patch, const char *msg)
+static void refused_with(const char *patch, int code, const char *msg)
 {
 	struct errbuf eb = { 0 };
 	struct conf *c = (struct conf *)0x1;
 
-	assert_int_equal(parse_with(patch, &c, &eb), E_INVALID);
+	assert_int_equal(parse_with(patch, &c, &eb), code);
 	assert_ptr_equal(c, (struct conf *)0x1); /* out untouched */
 	if (strstr(eb.msg, msg) == NULL)
 		fail_msg("message \"%s\" lacks \"%s\"", eb.msg, msg);
+}
+
+static void refused(const char *patch, const char *msg)
+{
+	refused_with(patch, E_INVALID, msg);
 }
 
 static void test_conf_defaults_apply(void **state)
@@ -188,6 +195,96 @@ static void test_conf_refuses_duplicate_keys(void **state)
 	unlink(path);
 }
 
+static void test_conf_sms_defaults_to_the_outbox(void **state)
+{
+	struct errbuf eb = { 0 };
+	struct conf *c = NULL;
+
+	(void)state;
+	assert_int_equal(parse_with(NULL, &c, &eb), 0);
+	assert_int_equal(c->sms_sender, CONF_SMS_OUTBOX);
+	assert_null(c->sms_webhook_url);
+	assert_null(c->sms_webhook);
+	assert_null(c->sms_webhook_token);
+	assert_int_equal(c->sms_webhook_timeout_ms, 3000);
+	conf_free(c);
+}
+
+static void test_conf_sms_webhook_parses_url_and_reads_token(void **state)
+{
+	char dir[64], tok[128], patch[512];
+	struct errbuf eb = { 0 };
+	struct conf *c = NULL;
+
+	(void)state;
+	assert_non_null(tu_mkdtemp(dir, sizeof(dir), "authd-conf"));
+	tu_spit(tu_path(tok, sizeof(tok), dir, "token"), "gw-Token_1.2~3+4/5==\n", 21);
+	snprintf(patch, sizeof(patch),
+	         "{\"sms\":{\"sender\":\"webhook\","
+	         "\"webhook_url\":\"https://SMS.example.vn:8443/send\","
+	         "\"webhook_timeout_ms\":1500,\"webhook_token_file\":\"%s\"}}",
+	         tok);
+	assert_int_equal(parse_with(patch, &c, &eb), 0);
+	assert_int_equal(c->sms_sender, CONF_SMS_WEBHOOK);
+	assert_non_null(c->sms_webhook);
+	assert_true(c->sms_webhook->https);
+	assert_string_equal(c->sms_webhook->host, "sms.example.vn");
+	assert_int_equal(c->sms_webhook->port, 8443);
+	assert_string_equal(c->sms_webhook->path, "/send");
+	assert_int_equal(c->sms_webhook_timeout_ms, 1500);
+	assert_string_equal(c->sms_webhook_token, "gw-Token_1.2~3+4/5=="); /* newline dropped */
+	conf_free(c);
+	tu_rm_rf(dir);
+}
+
+static void test_conf_sms_refusals_name_the_key(void **state)
+{
+	char dir[64], tok[128], patch[512];
+
+	(void)state;
+	refused("{\"sms\":{\"sender\":\"pigeon\"}}", "sms.sender: must be one of outbox, webhook");
+	refused("{\"sms\":{\"sender\":1}}", "sms.sender: must be one of outbox, webhook");
+	refused("{\"sms\":{\"sender\":\"webhook\"}}",
+	        "sms.webhook_url: required when sms.sender is webhook");
+	refused("{\"sms\":{\"sender\":\"webhook\",\"webhook_url\":\"http://sms.example.vn/send\"}}",
+	        "authd.json: sms.webhook_url: http is allowed only for a loopback host");
+	/* a wrong URL is refused even while the outbox is in use */
+	refused("{\"sms\":{\"webhook_url\":\"https://u:p@sms.example.vn/\"}}",
+	        "sms.webhook_url: must not contain userinfo");
+	refused("{\"sms\":{\"webhook_url\":\"\"}}", "sms.webhook_url: must not be empty");
+	refused("{\"sms\":{\"webhook_timeout_ms\":99}}",
+	        "sms.webhook_timeout_ms: must be 100..10000");
+	refused("{\"sms\":{\"webhook_timeout_ms\":10001}}",
+	        "sms.webhook_timeout_ms: must be 100..10000");
+	refused("{\"sms\":{\"webhook_ca_file\":\"/etc/hostname\"}}",
+	        "sms.webhook_ca_file: set only together with sms.webhook_url");
+	refused("{\"sms\":{\"webhook_token_file\":\"/etc/hostname\"}}",
+	        "sms.webhook_token_file: set only together with sms.webhook_url");
+	refused_with("{\"sms\":{\"webhook_url\":\"https://sms.example.vn/\","
+	             "\"webhook_ca_file\":\"/nonexistent/ca.pem\"}}",
+	             E_IO, "sms.webhook_ca_file: /nonexistent/ca.pem: No such file");
+	refused_with("{\"sms\":{\"webhook_url\":\"https://sms.example.vn/\","
+	             "\"webhook_token_file\":\"/nonexistent/t\"}}",
+	             E_IO, "sms.webhook_token_file: cannot open /nonexistent/t");
+	refused("{\"sms\":{\"webhook\":{\"url\":\"https://sms.example.vn/\"}}}",
+	        "sms.webhook: unknown key");
+	assert_non_null(tu_mkdtemp(dir, sizeof(dir), "authd-conf"));
+	tu_path(tok, sizeof(tok), dir, "token");
+	snprintf(patch, sizeof(patch),
+	         "{\"sms\":{\"webhook_url\":\"https://sms.example.vn/\","
+	         "\"webhook_token_file\":\"%s\"}}",
+	         tok);
+	tu_spit(tok, "two words\n", 10);
+	refused(patch, "sms.webhook_token_file: ");
+	tu_spit(tok, "a=b\n", 4);
+	refused(patch, "must hold a bearer token");
+	tu_spit(tok, "\n", 1);
+	refused(patch, "must hold one line");
+	tu_spit(tok, "line1\nline2\n", 12);
+	refused(patch, "sms.webhook_token_file: ");
+	tu_rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +299,9 @@ int main(void)
 		cmocka_unit_test(test_conf_cross_field_checks),
 		cmocka_unit_test(test_conf_load_reports_json_line),
 		cmocka_unit_test(test_conf_refuses_duplicate_keys),
+		cmocka_unit_test(test_conf_sms_defaults_to_the_outbox),
+		cmocka_unit_test(test_conf_sms_webhook_parses_url_and_reads_token),
+		cmocka_unit_test(test_conf_sms_refusals_name_the_key),
 	};
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
 }
