@@ -38,7 +38,7 @@
 #include <time.h>
 
 #include "arena.h"
-#include "fetch.h"
+#include "webc.h"
 #include "form.h"
 #include "log.h"
 #include "rp.h"
@@ -62,7 +62,7 @@ struct flow {
 	struct rp_login login;
 	char *code, *access_token, *id_token;
 	json_t *claims;
-	struct fetch *f;
+	struct webc *f;
 	int refetched; /* the JWK Set was refetched once for this ID token */
 	struct flow *next, **pprev;
 };
@@ -73,7 +73,7 @@ static struct {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
-	struct fetch_ctx fx;
+	struct webc_ctx fx;
 	struct rp_op op;
 	struct rp_keys keys;
 	struct rp_pending pending;
@@ -83,7 +83,7 @@ static struct {
 	char csp[256];
 	int ready, cookie_secure, exit_code;
 	time_t discovered_at;
-	struct fetch *rediscovery;
+	struct webc *rediscovery;
 } app;
 
 static const char STYLE[] =
@@ -360,7 +360,7 @@ static void on_home(struct evhttp_request *req)
 
 /* ---- discovery and keys --------------------------------------------------------------------- */
 
-static json_t *parse_json(const struct fetch_reply *rep)
+static json_t *parse_json(const struct webc_reply *rep)
 {
 	json_t *j = rep->body != NULL ? json_loadb(rep->body, rep->len, JSON_REJECT_DUPLICATES, NULL)
 	                              : NULL;
@@ -373,7 +373,7 @@ static json_t *parse_json(const struct fetch_reply *rep)
 }
 
 /* A JSON object from a 200 answer, or NULL with the reason in eb. */
-static json_t *answer_json(const struct fetch_reply *rep, const char *what, struct errbuf *eb)
+static json_t *answer_json(const struct webc_reply *rep, const char *what, struct errbuf *eb)
 {
 	json_t *j;
 
@@ -409,7 +409,7 @@ static void start_failed(const char *why)
 	event_base_loopexit(app.base, NULL);
 }
 
-static void on_start_jwks(const struct fetch_reply *rep, void *arg)
+static void on_start_jwks(const struct webc_reply *rep, void *arg)
 {
 	struct errbuf eb = { 0 };
 	json_t *j = answer_json(rep, "jwks_uri", &eb);
@@ -432,7 +432,7 @@ static void on_start_jwks(const struct fetch_reply *rep, void *arg)
 	          app.op.end_session_endpoint ? "yes" : "missing", NULL);
 }
 
-static void on_discovery(const struct fetch_reply *rep, void *arg)
+static void on_discovery(const struct webc_reply *rep, void *arg)
 {
 	struct errbuf eb = { 0 };
 	json_t *j = answer_json(rep, "discovery", &eb);
@@ -453,7 +453,7 @@ static void on_discovery(const struct fetch_reply *rep, void *arg)
 	rp_op_fini(&app.op);
 	app.op = op;
 	log_event(LOG_INFO, NULL, "rp_discovery_loaded", "issuer", app.op.issuer, NULL);
-	if (starting && fetch_start(&app.fx, "GET", app.op.jwks_uri, NULL, 0, NULL, 0,
+	if (starting && webc_start(&app.fx, "GET", app.op.jwks_uri, NULL, 0, NULL, 0,
 	                            on_start_jwks, NULL, NULL) != 0)
 		start_failed("jwks_uri: cannot start the request");
 }
@@ -467,7 +467,7 @@ static int discovery_start(int starting)
 	if (n > 0 && app.o.issuer[n - 1] == '/')
 		n--;
 	snprintf(url, sizeof(url), "%.*s/.well-known/openid-configuration", (int)n, app.o.issuer);
-	return fetch_start(&app.fx, "GET", url, NULL, 0, NULL, 0, on_discovery,
+	return webc_start(&app.fx, "GET", url, NULL, 0, NULL, 0, on_discovery,
 	                   starting ? &app : NULL, starting ? NULL : &app.rediscovery);
 }
 
@@ -573,7 +573,7 @@ static void flow_free(struct flow *fl)
 {
 	if (fl == NULL)
 		return;
-	fetch_cancel(fl->f);
+	webc_cancel(fl->f);
 	if (fl->next != NULL)
 		fl->next->pprev = fl->pprev;
 	if (fl->pprev != NULL)
@@ -625,7 +625,7 @@ static void flow_done(struct flow *fl, json_t *userinfo)
 	flow_free(fl);
 }
 
-static void on_userinfo(const struct fetch_reply *rep, void *arg)
+static void on_userinfo(const struct webc_reply *rep, void *arg)
 {
 	struct flow *fl = arg;
 	struct errbuf eb = { 0 };
@@ -667,7 +667,7 @@ static void on_userinfo(const struct fetch_reply *rep, void *arg)
 static void flow_userinfo(struct flow *fl)
 {
 	char *auth;
-	struct fetch_hdr h[2] = { { "Authorization", NULL }, { "Accept", "application/json" } };
+	struct webc_hdr h[2] = { { "Authorization", NULL }, { "Accept", "application/json" } };
 
 	if (app.op.userinfo_endpoint == NULL) {
 		flow_done(fl, NULL);
@@ -679,7 +679,7 @@ static void flow_userinfo(struct flow *fl)
 	}
 	sprintf(auth, "Bearer %s", fl->access_token);
 	h[0].value = auth;
-	if (fetch_start(&app.fx, "GET", app.op.userinfo_endpoint, h, 2, NULL, 0, on_userinfo, fl,
+	if (webc_start(&app.fx, "GET", app.op.userinfo_endpoint, h, 2, NULL, 0, on_userinfo, fl,
 	                &fl->f) != 0)
 		flow_fail(fl, 502, "Không lấy được thông tin người dùng", "Userinfo failed",
 		          "userinfo: cannot start the request");
@@ -689,7 +689,7 @@ static void flow_userinfo(struct flow *fl)
 
 static void flow_verify(struct flow *fl);
 
-static void on_flow_jwks(const struct fetch_reply *rep, void *arg)
+static void on_flow_jwks(const struct webc_reply *rep, void *arg)
 {
 	struct flow *fl = arg;
 	struct errbuf eb = { 0 };
@@ -722,7 +722,7 @@ static void flow_verify(struct flow *fl)
 		/* the provider may have rotated its keys since we read the set: read it again,
 		 * once per login (an unknown kid twice is a refusal, not a loop) */
 		fl->refetched = 1;
-		if (fetch_start(&app.fx, "GET", app.op.jwks_uri, NULL, 0, NULL, 0, on_flow_jwks, fl,
+		if (webc_start(&app.fx, "GET", app.op.jwks_uri, NULL, 0, NULL, 0, on_flow_jwks, fl,
 		                &fl->f) != 0)
 			flow_fail(fl, 502, "Không kiểm tra được ID token", "ID token refused",
 			          "jwks_uri: cannot start the request");
@@ -735,7 +735,7 @@ static void flow_verify(struct flow *fl)
 	flow_userinfo(fl);
 }
 
-static void on_token(const struct fetch_reply *rep, void *arg)
+static void on_token(const struct webc_reply *rep, void *arg)
 {
 	struct flow *fl = arg;
 	struct errbuf eb = { 0 };
@@ -780,7 +780,7 @@ static void flow_token(struct flow *fl)
 {
 	char *body = rp_token_body(fl->code, app.o.redirect_uri, fl->login.verifier);
 	char *auth = rp_basic_auth(app.o.client_id, app.secret);
-	struct fetch_hdr h[3] = { { "Authorization", auth },
+	struct webc_hdr h[3] = { { "Authorization", auth },
 		                  { "Content-Type", "application/x-www-form-urlencoded" },
 		                  { "Accept", "application/json" } };
 
@@ -788,7 +788,7 @@ static void flow_token(struct flow *fl)
 	sec_wipe(fl->code, strlen(fl->code));
 	if (body == NULL || auth == NULL)
 		flow_fail(fl, 500, "Lỗi nội bộ", "Internal error", "out of memory");
-	else if (fetch_start(&app.fx, "POST", app.op.token_endpoint, h, 3, body, strlen(body),
+	else if (webc_start(&app.fx, "POST", app.op.token_endpoint, h, 3, body, strlen(body),
 	                     on_token, fl, &fl->f) != 0)
 		flow_fail(fl, 502, "Không đổi được mã lấy token", "Token request failed",
 		          "token endpoint: cannot start the request");
@@ -1145,7 +1145,7 @@ int main(int argc, char **argv)
 		return r;
 	signal(SIGPIPE, SIG_IGN);
 	if ((app.base = event_base_new()) == NULL || (app.http = evhttp_new(app.base)) == NULL ||
-	    fetch_ctx_init(&app.fx, app.base, FETCH_TIMEOUT_S, FETCH_MAX_BODY) != 0) {
+	    webc_ctx_init(&app.fx, app.base, FETCH_TIMEOUT_S, FETCH_MAX_BODY) != 0) {
 		fprintf(stderr, "demo-rp: cannot set up libevent/TLS\n");
 		return 1;
 	}
@@ -1180,7 +1180,7 @@ out:
 	if (sigterm != NULL)
 		event_free(sigterm);
 	evhttp_free(app.http);
-	fetch_ctx_fini(&app.fx);
+	webc_ctx_fini(&app.fx);
 	event_base_free(app.base);
 	rp_sess_fini(&app.sessions);
 	rp_keys_fini(&app.keys);

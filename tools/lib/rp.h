@@ -12,7 +12,7 @@
  * agreeing with it by construction. From authd it borrows only the error codes (err.h) and the
  * byte helpers (sec.h: random, SHA-256, base64url, constant-time compare, wipe).
  *
- * Does not own: HTTP (tools/demo-rp.c, tools/lib/fetch.c), configuration, logging.
+ * Does not own: HTTP (tools/demo-rp.c, tools/lib/webc.c), configuration, logging.
  */
 #ifndef AUTHD_RP_H
 #define AUTHD_RP_H

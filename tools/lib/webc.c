@@ -1,5 +1,5 @@
-/* fetch.c — see fetch.h. */
-#include "fetch.h"
+/* webc.c — see webc.h. */
+#include "webc.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -19,23 +19,23 @@
 #include "err.h"
 #include "sec.h"
 
-struct fetch {
-	struct fetch_ctx *fx;
+struct webc {
+	struct webc_ctx *fx;
 	struct evhttp_connection *con;
 	struct event *reaper; /* frees the connection after the callback returned */
 	SSL *ssl;             /* owned by the connection's bufferevent; for the verify result */
-	fetch_cb cb;
+	webc_cb cb;
 	void *arg;
 	enum evhttp_request_error why;
 	int failed; /* the error callback ran */
-	struct fetch_reply rep;
+	struct webc_reply rep;
 	char *body, *ctype, *www_auth;
 	char error[256];
 	size_t len;
-	struct fetch *next, **pprev;
+	struct webc *next, **pprev;
 };
 
-int fetch_ctx_init(struct fetch_ctx *fx, struct event_base *base, int timeout_s, size_t max_body)
+int webc_ctx_init(struct webc_ctx *fx, struct event_base *base, int timeout_s, size_t max_body)
 {
 	memset(fx, 0, sizeof(*fx));
 	fx->base = base;
@@ -55,7 +55,7 @@ int fetch_ctx_init(struct fetch_ctx *fx, struct event_base *base, int timeout_s,
 	return 0;
 }
 
-static void fetch_free(struct fetch *f)
+static void webc_free(struct webc *f)
 {
 	if (f->next != NULL)
 		f->next->pprev = f->pprev;
@@ -73,43 +73,43 @@ static void fetch_free(struct fetch *f)
 	free(f);
 }
 
-void fetch_ctx_fini(struct fetch_ctx *fx)
+void webc_ctx_fini(struct webc_ctx *fx)
 {
 	while (fx->all != NULL)
-		fetch_free(fx->all);
+		webc_free(fx->all);
 	if (fx->dns != NULL)
 		evdns_base_free(fx->dns, 0);
 	SSL_CTX_free(fx->tls);
 	memset(fx, 0, sizeof(*fx));
 }
 
-void fetch_cancel(struct fetch *f)
+void webc_cancel(struct webc *f)
 {
 	if (f != NULL)
-		fetch_free(f);
+		webc_free(f);
 }
 
-/* Delivers the answer from the loop (never from inside fetch_start, even when libevent fails a
+/* Delivers the answer from the loop (never from inside webc_start, even when libevent fails a
  * connection at once), then frees the connection: libevent has finished with it by now. */
 static void on_reap(evutil_socket_t fd, short what, void *arg)
 {
-	struct fetch *f = arg;
+	struct webc *f = arg;
 
 	(void)fd;
 	(void)what;
 	f->cb(&f->rep, f->arg);
-	fetch_free(f);
+	webc_free(f);
 }
 
 static void on_error(enum evhttp_request_error why, void *arg)
 {
-	struct fetch *f = arg;
+	struct webc *f = arg;
 
 	f->failed = 1;
 	f->why = why;
 }
 
-static const char *failure(struct fetch *f, char *buf, size_t n)
+static const char *failure(struct webc *f, char *buf, size_t n)
 {
 	long v = f->ssl != NULL ? SSL_get_verify_result(f->ssl) : X509_V_OK;
 	unsigned long e = ERR_peek_last_error();
@@ -138,8 +138,8 @@ static const char *failure(struct fetch *f, char *buf, size_t n)
 
 static void on_done(struct evhttp_request *req, void *arg)
 {
-	struct fetch *f = arg;
-	struct fetch_reply *rep = &f->rep;
+	struct webc *f = arg;
+	struct webc_reply *rep = &f->rep;
 
 	if (req != NULL && evhttp_request_get_response_code(req) != 0) {
 		struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -200,7 +200,7 @@ static int is_ip(const char *host)
 }
 
 /* A TLS bufferevent that checks the certificate names host. */
-static struct bufferevent *tls_bev(struct fetch_ctx *fx, const char *host, SSL **out)
+static struct bufferevent *tls_bev(struct webc_ctx *fx, const char *host, SSL **out)
 {
 	SSL *ssl = SSL_new(fx->tls);
 	X509_VERIFY_PARAM *vp;
@@ -227,9 +227,9 @@ static struct bufferevent *tls_bev(struct fetch_ctx *fx, const char *host, SSL *
 	return bev;
 }
 
-int fetch_start(struct fetch_ctx *fx, const char *method, const char *url,
-                const struct fetch_hdr *h, size_t nh, const char *body, size_t blen, fetch_cb cb,
-                void *arg, struct fetch **out)
+int webc_start(struct webc_ctx *fx, const char *method, const char *url,
+                const struct webc_hdr *h, size_t nh, const char *body, size_t blen, webc_cb cb,
+                void *arg, struct webc **out)
 {
 	struct evhttp_uri *u = evhttp_uri_parse(url);
 	const char *scheme = u != NULL ? evhttp_uri_get_scheme(u) : NULL;
@@ -237,7 +237,7 @@ int fetch_start(struct fetch_ctx *fx, const char *method, const char *url,
 	struct evhttp_request *req;
 	struct evkeyvalq *hd;
 	struct bufferevent *bev = NULL;
-	struct fetch *f = NULL;
+	struct webc *f = NULL;
 	char host[256], hosthdr[300], *target = NULL;
 	int https, port, r = E_INVALID;
 
@@ -308,7 +308,7 @@ int fetch_start(struct fetch_ctx *fx, const char *method, const char *url,
 	                        target) != 0) {
 		if (out != NULL)
 			*out = NULL;
-		fetch_free(f);
+		webc_free(f);
 		f = NULL;
 		r = E_NOMEM;
 		goto out;
