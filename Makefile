@@ -45,9 +45,11 @@ $(TOOLOBJ): | $(B)/gen/lua_gen.h
 $(TOOLS): $(B)/%: tools/%.c $(B)/libtools.a $(B)/libauthd.a
 	$(CC) $(CFLAGS) -Iauthd -Itools/lib -o $@ $< $(B)/libtools.a $(B)/libauthd.a $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libauthd.a
+# Unit tests link the tools' library too (test_rp tests tools/lib/rp.c); unused members of an
+# archive are not linked in.
+$(B)/tests/%: tests/unit/%.c $(B)/libtools.a $(B)/libauthd.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iauthd -o $@ $< $(B)/libauthd.a $(CMOCKA) $(LDLIBS)
+	$(CC) $(CFLAGS) -Iauthd -Itools/lib -o $@ $< $(B)/libtools.a $(B)/libauthd.a $(CMOCKA) $(LDLIBS)
 
 deps:
 	@tools/deps.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: a private redis-server (unix socket, AOF on, data under var/), dev keys, and authd
-# on 127.0.0.1:8080 with config/authd.json. Ctrl-C stops everything it started.
+# `make run`: a private redis-server (unix socket, AOF on, data under var/), dev keys, authd
+# on 127.0.0.1:8080 with config/authd.json, and the demo relying party (demo-rp, the "tax
+# portal") on 127.0.0.1:8081. Ctrl-C stops everything it started.
 set -euo pipefail
 B=${1:-build}
 cd "$(dirname "$0")/.."
@@ -60,11 +61,25 @@ if [ ! -f var/eid-app/state.json ]; then
 		echo "(demo activation did not run: see above)"
 fi
 
+# The demo relying party, against this authd (clients/demo-rp.json; the public dev secret).
+DEMORP=$B/demo-rp
+"$DEMORP" --issuer http://127.0.0.1:8080 --listen 127.0.0.1:8081 2>>var/demo-rp.log &
+rp=$!
+pids+=("$rp")
+for _ in $(seq 50); do
+	curl -fsS -o /dev/null http://127.0.0.1:8081/ 2>/dev/null && break
+	kill -0 "$rp" 2>/dev/null || break
+	sleep 0.1
+done
+curl -fsS -o /dev/null http://127.0.0.1:8081/ 2>/dev/null ||
+	{ echo "demo-rp did not become ready: see var/demo-rp.log"; tail -5 var/demo-rp.log; exit 1; }
+
 cat <<TXT
 
 authd is running.
   redis-server  unix socket $RUN/redis.sock (AOF in var/redis/)
   authd         http://127.0.0.1:8080   (log: var/authd.log)
+  demo-rp       http://127.0.0.1:8081   the "tax portal" relying party (log: var/demo-rp.log)
   registry      300 synthetic citizens from config/population-demo.csv
   demo citizen  001085012345, Nguyễn Văn An, born 1985-03-14, phone 0912345678,
                 activated by eid-app (state in var/eid-app): password Matkhau#2026, passcode 468213
@@ -79,6 +94,8 @@ authd is running.
   curl http://127.0.0.1:8080/jwks
   curl http://127.0.0.1:8080/readyz
   curl http://127.0.0.1:8080/metrics
+
+open http://127.0.0.1:8081/ and log in as 001085012345 / Matkhau#2026 with the code from \`$EIDAPP --state var/eid-app otp\`
 
 Reload keys and clients: kill -HUP $(pgrep -o -f "authd -c config/authd.json" || echo PID)
 Press Ctrl-C to stop everything.
