@@ -9,7 +9,11 @@ OIDC_VERIFIER=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk # RFC 7636 Appendix B
 OIDC_CHALLENGE=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
 
 oidc_env() {
-	prepare_dirs; svc_client; redis_start; write_conf "${1:-.}"
+	prepare_dirs; svc_client
+	# the demo RP again, asking for RS256 ID tokens
+	jq '.client_id = "rs-rp" | .client_name = "RS256 RP" | .id_token_signed_response_alg = "RS256" | .sector_identifier = "rs.example.vn"' \
+		"$REPO/clients/demo-rp.json" > "$E2E_DIR/clients/rs-rp.json"
+	redis_start; write_conf "${1:-.}"
 	"$(dirname "$AUTHD")/eidctl" -c "$E2E_DIR/authd.json" import-population "$REPO/config/population-demo.csv" >/dev/null
 	authd_start || return 1
 	APP --state "$E2E_DIR/app" --dev-sms activate "${ACT_ARGS[@]}" --password 'Matkhau#2026' >/dev/null
@@ -376,4 +380,69 @@ suite_oidc_openid_client() {
 		esac
 	done <<<"$out"
 	check "openid-client ran all 9 steps" test "$(grep -c '^ok ' <<<"$out")" = 9
+}
+
+suite_oidc_variants() {
+	oidc_env || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar p out code idt
+	p=$(browse "$J" "$(url /authorize)" -X POST --data-urlencode "client_id=$OIDC_RP" --data-urlencode "redirect_uri=$OIDC_CB" \
+		-d response_type=code -d 'scope=openid profile' -d state=post-1 -d nonce=n-post -d "code_challenge=$OIDC_CHALLENGE" -d code_challenge_method=S256)
+	check "POST /authorize (form-encoded): the login form" grep -q 'name="password"' <<<"$p"
+	p=$(login_post "$J" "$p" "$(APP --state "$E2E_DIR/app" otp)")
+	out=$(consent_post "$J" "$p")
+	check "... and the flow ends with the POSTed state" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"state=post-1"* ]]' "$out"
+	# RS256 for a client that registered it (SSO: the login above; a new client asks consent)
+	p=$(browse "$J" "$(authz_url | sed 's/client_id=demo-rp/client_id=rs-rp/')")
+	check "another RP with the SSO session: no login, its own consent page" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "RS256 RP" <<<"$0" && grep -q "action=\"/consent\"" <<<"$0"' "$p"
+	code=$(qparam code "$(location_of "$(consent_post "$J" "$p")")")
+	out=$(form /token -u "rs-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$code" \
+		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER")
+	idt=$(jq -r .id_token <<<"${out#* }")
+	check "id_token_signed_response_alg RS256: the ID token is RS256 and verifies against /jwks" bash -c \
+		'node "$0/jwt_verify.mjs" "$1" "$2" | jqe ".header.alg == \"RS256\" and .claims.aud == \"rs-rp\""' "$HERE" "$(url /jwks)" "$idt"
+	local s1 s2
+	s1=$(node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$idt" | jq -r .claims.sub)
+	s2=$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")
+	s2=$(redeem "$s2" | cut -d' ' -f2- | jq -r .id_token)
+	s2=$(node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$s2" | jq -r .claims.sub)
+	check "another sector (sector_identifier), another sub for the same citizen (pairwise)" bash -c '[ -n "$0" ] && [ -n "$1" ] && [ "$0" != "$1" ]' "$s1" "$s2"
+}
+
+# The project's own relying party (tools/demo-rp.c) against authd: a browser (curl with a cookie
+# jar) logs in at the RP, the RP verifies the ID token itself and shows the claims and userinfo.
+suite_oidc_demo_rp() {
+	local RP_PORT; RP_PORT=$(free_port)
+	oidc_env || { nok "authd starts"; return; }
+	jq --arg p "$RP_PORT" '.redirect_uris = ["http://127.0.0.1:\($p)/callback"] | .post_logout_redirect_uris = ["http://127.0.0.1:\($p)/"]' \
+		"$REPO/clients/demo-rp.json" > "$E2E_DIR/clients/demo-rp.json"
+	kill -HUP "$AUTHD_PID"; sleep 0.5
+	local RP="http://127.0.0.1:$RP_PORT" J=$E2E_DIR/jar p out
+	"$(dirname "$AUTHD")/demo-rp" --issuer "$(url '')" --listen "127.0.0.1:$RP_PORT" \
+		--redirect-uri "$RP/callback" --scope 'openid profile citizen_id' 2>>"$E2E_DIR/demo-rp.log" &
+	E2E_PIDS+=($!)
+	wait_for curl -fsS -o /dev/null "$RP/" || { nok "demo-rp starts" "$(tail -3 "$E2E_DIR/demo-rp.log")"; return; }
+	out=$(browse "$J" "$RP/login")
+	check "demo-rp /login sends the browser to authd with PKCE S256, state and nonce" bash -c \
+		'l=$(grep -i "^Location:" <<<"$0"); [[ "$l" == *"/authorize?"* && "$l" == *"code_challenge_method=S256"* && "$l" == *"state="* && "$l" == *"nonce="* ]]' "$out"
+	p=$(browse "$J" "$(location_of "$out")")
+	p=$(login_post "$J" "$p" "$(APP --state "$E2E_DIR/app" otp)")
+	out=$(consent_post "$J" "$p")
+	check "after login and consent authd sends the browser back to demo-rp's callback" bash -c \
+		'[[ "$(grep -i "^Location:" <<<"$0")" == *"/callback?code="* ]]' "$out"
+	out=$(browse "$J" "$(location_of "$out")")
+	check "demo-rp redeems the code and verifies the ID token itself (then to /)" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] || { echo "$0" | tail -5; false; }' "$out"
+	out=$(browse "$J" "$RP/")
+	check "demo-rp shows the verified claims and userinfo (name, citizen_id, acr)" bash -c \
+		'grep -q "Nguyễn Văn An" <<<"$0" && grep -q "001085012345" <<<"$0" && grep -q "urn:eid:level:1" <<<"$0"' "$out"
+	out=$(browse "$J" "$RP/callback?code=forged&state=forged")
+	check "demo-rp refuses a forged callback (unknown state)" bash -c '[ "$(head -1 <<<"$0" | cut -d" " -f2)" -ge 400 ]' "$out"
+	out=$(browse "$J" "$RP/logout" -X POST)
+	local l; l=$(location_of "$out")
+	check "demo-rp logout goes to authd's end_session_endpoint with id_token_hint" bash -c \
+		'[[ "$0" == *"/logout?"* && "$0" == *"id_token_hint="* ]]' "$l"
+	out=$(browse "$J" "$l")
+	check "authd ends the session and returns to demo-rp" bash -c \
+		'[[ "$(grep -i "^Location:" <<<"$0")" == "Location: $1/"* ]]' "$out" "$RP"
 }
