@@ -175,6 +175,10 @@ suite_tls_and_proxies() {
 		'sleep 0.2; grep "\"route\":\"/metrics\"" "$0" | grep -q "\"ip\":\"10.1.2.3\""' "$AUTHD_LOG"
 	check "trusted proxy: the rightmost untrusted address counts (spoofed left entries ignored)" \
 		test "$(curl -sS -o /dev/null -w '%{http_code}' -H 'X-Forwarded-For: 10.9.9.9, 192.0.2.7' --cacert "$E2E_DIR/tls.crt" "$u/metrics")" = 403
+	local cb; cb=$(jq -rn '"http://127.0.0.1:8081/callback"|@uri')
+	check "TLS: the login's browser cookie is __Host- prefixed, Secure, HttpOnly, SameSite=Lax, Path=/" bash -c \
+		'curl -sS -D - -o /dev/null --cacert "$0" "$1" | tr -d "\r" | grep -qi "^Set-Cookie: __Host-eid_tx=[^;]*; Path=/; HttpOnly; SameSite=Lax; Secure"' \
+		"$E2E_DIR/tls.crt" "$u/authorize?client_id=demo-rp&redirect_uri=$cb&response_type=code&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
 }
 
 suite_workers() {
