@@ -55,19 +55,6 @@ struct act {
 	char reg_phone[ACCT_PHONE_MAX + 1];
 };
 
-static enum step reply_json(struct req *r, int status, json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT);
-	enum step st;
-
-	json_decref(j);
-	if (s == NULL)
-		return req_fail_oom(r);
-	st = http_reply(r, status, "application/json", s, strlen(s), RESP_NOSTORE);
-	sec_wipe(s, strlen(s));
-	free(s);
-	return st;
-}
 
 static void b64_sha256(const char *s, char out[48])
 {
@@ -319,7 +306,7 @@ static enum step start_sent(struct req *r)
 		return STEP_DONE;
 	acct_phone_mask(a->reg_phone, masked_phone);
 	req_log(LOG_INFO, r, "sms_operation_started", "op", a->flow->name, "id", a->masked, NULL);
-	return reply_json(r, 200,
+	return http_reply_json(r, 200,
 	                  json_pack("{s:s, s:I, s:s}", a->flow->id_field, a->aid, "expires_in",
 	                            (json_int_t)r->gen->conf->sms_code_ttl, "phone", masked_phone));
 }
@@ -337,7 +324,7 @@ static enum step verify_checked(struct req *r)
 	v = x->elem[0]->str;
 	if (strcmp(v, "ok") == 0) {
 		req_log(LOG_INFO, r, "sms_code_verified", "op", a->flow->name, "id", a->masked, NULL);
-		return reply_json(r, 200, json_pack("{s:s}", "status", "verified"));
+		return http_reply_json(r, 200, json_pack("{s:s}", "status", "verified"));
 	}
 	req_log(LOG_WARN, r, "sms_code_refused", "op", a->flow->name, "id", a->masked, "result", v,
 	        NULL);
@@ -347,7 +334,7 @@ static enum step verify_checked(struct req *r)
 		                      "the code is wrong", "attempts_left",
 		                      (json_int_t)x->elem[1]->integer);
 
-		return reply_json(r, 400, j);
+		return http_reply_json(r, 400, j);
 	}
 	if (strcmp(v, "locked") == 0)
 		return req_fail(r, 400, "invalid_code", "too many wrong codes: start again");
@@ -667,7 +654,7 @@ static enum step complete_reply(struct req *r)
 {
 	struct complete *c = r->ctx;
 
-	return reply_json(r, c->a.flow == &FLOW_ACT ? 201 : 200,
+	return http_reply_json(r, c->a.flow == &FLOW_ACT ? 201 : 200,
 	                  json_pack("{s:s, s:i, s:s, s:{s:s, s:s, s:i, s:i}}", "status", "active",
 	                            "level", 1, "device_id", c->device_id, "totp", "secret",
 	                            c->a.code, "algorithm", "SHA1", "digits", 6, "period", 30));
@@ -800,18 +787,9 @@ static enum step dev_checked(struct req *r)
 	(void)x;
 	if (d->job.rc != 0 && d->job.rc != E_CRYPTO && d->job.rc != E_INVALID)
 		return req_fail(r, 500, "server_error", NULL);
-	{
-		char now[24], max[24], first[24], lmax[24];
-		const char *args[5] = { d->a.k_acct, now, max, first, lmax };
-
-		if (d->a.reg_phone[0] == '\0') /* no such citizen: nothing to count */
-			return req_fail(r, 401, "invalid_password", "the password is wrong");
-		snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-		snprintf(max, sizeof(max), "%lld", r->gen->conf->pin_failures);
-		snprintf(first, sizeof(first), "%lld", r->gen->conf->lock_first);
-		snprintf(lmax, sizeof(lmax), "%lld", r->gen->conf->lock_max);
-		return store_eval(r, dev_failed, LUA_PWD_FAIL, 1, 5, args, NULL);
-	}
+	if (d->a.reg_phone[0] == '\0') /* no such citizen: nothing to count */
+		return req_fail(r, 401, "invalid_password", "the password is wrong");
+	return guard_account_fail(r, dev_failed, d->a.claim.id);
 }
 
 static enum step dev_failed(struct req *r)
@@ -863,7 +841,7 @@ static enum step dev_reply(struct req *r)
 {
 	struct newdev *d = r->ctx;
 
-	return reply_json(r, 200,
+	return http_reply_json(r, 200,
 	                  json_pack("{s:s, s:I, s:s, s:{s:s, s:s, s:i, s:i}}", "status", "bound",
 	                            "level", (json_int_t)d->level, "device_id",
 	                            d->device_id, "totp", "secret", d->a.code, "algorithm", "SHA1",
@@ -919,7 +897,7 @@ static enum step reply_challenge(struct req *r, const char *id)
 
 	if (acct_challenge_make(r->gen->pepper, id, (long long)time(NULL), c) != 0)
 		return req_fail(r, 500, "server_error", NULL);
-	return reply_json(r, 200, json_pack("{s:s, s:I}", "challenge", c, "expires_in",
+	return http_reply_json(r, 200, json_pack("{s:s, s:I}", "challenge", c, "expires_in",
 	                                     (json_int_t)r->gen->conf->challenge_ttl));
 }
 
@@ -1042,7 +1020,7 @@ static enum step login_loaded(struct req *r)
 	if (until > (long long)time(NULL)) {
 		/* only the holder of the bound device learns that the account is locked */
 		req_log(LOG_WARN, r, "app_login_locked", "id", l->masked, NULL);
-		return reply_json(r, 423, json_pack("{s:s, s:s, s:I}", "error", "account_locked",
+		return http_reply_json(r, 423, json_pack("{s:s, s:s, s:I}", "error", "account_locked",
 		                                    "error_description",
 		                                    "too many wrong passcodes: try again later",
 		                                    "retry_after", (json_int_t)(until - time(NULL))));
@@ -1129,7 +1107,7 @@ static enum step login_reply(struct req *r)
 	char n[24];
 
 	if (strcmp(v, "ok") == 0)
-		return reply_json(r, 200, json_pack("{s:s, s:s, s:I}", "session", l->token,
+		return http_reply_json(r, 200, json_pack("{s:s, s:s, s:I}", "session", l->token,
 		                                    "token_type", "Bearer", "expires_in",
 		                                    (json_int_t)r->gen->conf->app_session_idle));
 	if (strcmp(v, "replay") == 0)
@@ -1138,12 +1116,12 @@ static enum step login_reply(struct req *r)
 		return req_fail(r, 401, "invalid_device", "this device is not the one bound to the account");
 	snprintf(n, sizeof(n), "%lld", l->n);
 	if (strcmp(v, "locked") == 0) {
-		return reply_json(r, 423, json_pack("{s:s, s:s, s:I}", "error", "account_locked",
+		return http_reply_json(r, 423, json_pack("{s:s, s:s, s:I}", "error", "account_locked",
 		                                    "error_description",
 		                                    "too many wrong passcodes: try again later",
 		                                    "retry_after", (json_int_t)atoll(n)));
 	}
-	return reply_json(r, 401, json_pack("{s:s, s:s, s:I}", "error", "invalid_passcode",
+	return http_reply_json(r, 401, json_pack("{s:s, s:s, s:I}", "error", "invalid_passcode",
 	                                    "error_description", "the passcode is wrong",
 	                                    "attempts_left", (json_int_t)atoll(n)));
 }
@@ -1172,7 +1150,7 @@ static enum step me_loaded(struct req *r)
 	json_object_set_new(s, "id_number", json_string(masked));
 	json_object_set_new(s, "level", json_integer(atoi(x->elem[1]->str)));
 	json_object_set_new(s, "status", json_string("active"));
-	return reply_json(r, 200, s);
+	return http_reply_json(r, 200, s);
 }
 
 /* The app session presented as "Authorization: Bearer <ID>.<random>": the citizen's ID number
@@ -1329,5 +1307,5 @@ static enum step chip_done(struct req *r)
 
 static enum step chip_reply(struct req *r)
 {
-	return reply_json(r, 200, json_pack("{s:s, s:i}", "status", "active", "level", 2));
+	return http_reply_json(r, 200, json_pack("{s:s, s:i}", "status", "active", "level", 2));
 }

@@ -713,18 +713,11 @@ static enum step login_loaded(struct req *r)
 static enum step login_bad(struct req *r)
 {
 	struct az *z = r->ctx;
-	char kacct[SK_MAX], now[24], max[24], first[24], lmax[24];
-	const char *args[5] = { kacct, now, max, first, lmax };
 
 	guard_fail(r);
 	if (!z->have_account)
 		return show_login(r, 400, HTML_MSG_BAD_LOGIN);
-	sk_acct(kacct, z->id);
-	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-	snprintf(max, sizeof(max), "%lld", r->gen->conf->pin_failures);
-	snprintf(first, sizeof(first), "%lld", r->gen->conf->lock_first);
-	snprintf(lmax, sizeof(lmax), "%lld", r->gen->conf->lock_max);
-	return store_eval(r, login_failed, LUA_PWD_FAIL, 1, 5, args, NULL);
+	return guard_account_fail(r, login_failed, z->id);
 }
 
 static enum step login_failed(struct req *r)

@@ -640,8 +640,6 @@ static enum step introspect_checked(struct req *r)
 {
 	struct presented *p = r->ctx;
 	json_t *out;
-	char *s;
-	enum step st;
 
 	if (r->reply == NULL || r->reply->type != SR_INTEGER)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
@@ -652,13 +650,7 @@ static enum step introspect_checked(struct req *r)
 		return req_fail_oom(r);
 	json_object_set_new(out, "active", json_true());
 	json_object_set_new(out, "token_type", json_string("Bearer"));
-	s = json_dumps(out, JSON_COMPACT);
-	json_decref(out);
-	if (s == NULL)
-		return req_fail_oom(r);
-	st = http_reply(r, 200, "application/json", s, strlen(s), RESP_NOSTORE);
-	free(s);
-	return st;
+	return http_reply_json(r, 200, out);
 }
 
 /* at_check.lua answers 1 for active: the same as "no revocation marker" for introspect_checked. */

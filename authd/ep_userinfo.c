@@ -41,8 +41,6 @@ static enum step loaded(struct req *r)
 	struct ui *u = r->ctx;
 	const struct sreply *x = r->reply;
 	json_t *out;
-	char *s;
-	enum step st;
 
 	if (x == NULL)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
@@ -75,13 +73,7 @@ static enum step loaded(struct req *r)
 		json_object_set_new(out, "citizen_id", json_string(u->id));
 	if (json_object_get(u->claims, "acr") != NULL)
 		json_object_set(out, "acr", json_object_get(u->claims, "acr"));
-	s = json_dumps(out, JSON_COMPACT);
-	json_decref(out);
-	if (s == NULL)
-		return req_fail_oom(r);
-	st = http_reply(r, 200, "application/json", s, strlen(s), RESP_NOSTORE);
-	free(s);
-	return st;
+	return http_reply_json(r, 200, out);
 }
 
 enum step ep_userinfo(struct req *r)

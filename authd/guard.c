@@ -2,6 +2,7 @@
 #include "guard.h"
 
 #include <stdio.h>
+#include <time.h>
 
 #include <event2/http.h>
 
@@ -51,4 +52,17 @@ void guard_fail(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", r->gen->conf->auth_fail_per_ip_hour);
 	if (store_eval_detached(r->w->store, LUA_RL_HIT, 1, 3, args) != 0)
 		req_log(LOG_WARN, r, "auth_failure_not_counted", "ip", http_client_ip(r), NULL);
+}
+
+enum step guard_account_fail(struct req *r, step_fn next, const char *id)
+{
+	char kacct[SK_MAX], now[24], max[24], first[24], lmax[24];
+	const char *args[5] = { kacct, now, max, first, lmax };
+
+	sk_acct(kacct, id);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	snprintf(max, sizeof(max), "%lld", r->gen->conf->pin_failures);
+	snprintf(first, sizeof(first), "%lld", r->gen->conf->lock_first);
+	snprintf(lmax, sizeof(lmax), "%lld", r->gen->conf->lock_max);
+	return store_eval(r, next, LUA_PWD_FAIL, 1, 5, args, NULL);
 }

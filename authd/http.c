@@ -254,6 +254,20 @@ int http_json_body(struct req *r)
 	return 0;
 }
 
+enum step http_reply_json(struct req *r, int status, json_t *j)
+{
+	char *s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	enum step st;
+
+	json_decref(j);
+	if (s == NULL)
+		return req_fail_oom(r);
+	st = http_reply(r, status, "application/json", s, strlen(s), RESP_NOSTORE);
+	sec_wipe(s, strlen(s));
+	free(s);
+	return st;
+}
+
 /* Form values may be secrets (client_secret, password): wiped when the request ends. */
 static void defer_wipe_form(void *p)
 {

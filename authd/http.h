@@ -16,6 +16,7 @@
 
 struct evhttp_request;
 struct evhttp;
+struct json_t;
 
 /* evhttp_set_gencb callback; arg is the struct worker. */
 void http_on_request(struct evhttp_request *ev, void *arg);
@@ -27,6 +28,10 @@ enum step http_reply(struct req *r, int status, const char *ctype, const char *b
  * holds them); a gen reference is taken for the duration of the send. */
 enum step http_reply_gen_bytes(struct req *r, int status, const char *ctype, const char *body,
                                size_t len, int flags);
+
+/* Prepares a JSON response from j (taken over: released here, also on failure), compact,
+ * no-store; the rendered copy is wiped after it is copied (tokens, personal data). */
+enum step http_reply_json(struct req *r, int status, struct json_t *j);
 
 /* Sends the prepared response (or the error set by req_fail). Exactly once per request. */
 void http_finish(struct req *r);
