@@ -77,6 +77,7 @@ static const struct conf_key conf_keys[] = {
 	{ "accounts.argon2.lanes", CK_INT, O(argon2_lanes), 1, 16, "1" },
 	{ "accounts.hash_threads", CK_INT, O(hash_threads), 1, 64, "2" },
 	{ "accounts.hash_queue", CK_INT, O(hash_queue), 1, 100000, "256" },
+	{ "accounts.hash_deadline_ms", CK_INT, O(hash_deadline_ms), 100, 60000, "3000" },
 	{ "accounts.app_challenge_ttl_s", CK_INT, O(challenge_ttl), 30, 600, "120" },
 	/* NIST SP 800-63B AAL2: re-authenticate after 30 minutes of inactivity */
 	{ "accounts.app_session_idle_s", CK_INT, O(app_session_idle), 60, 86400, "1800" },

@@ -54,6 +54,7 @@ struct conf {
 	long long auth_fail_per_ip_hour;                /* authentication failures per address/hour */
 	long long argon2_t, argon2_m_kib, argon2_lanes; /* password and passcode hashing */
 	long long hash_threads, hash_queue;             /* per worker: pool threads, queue bound */
+	long long hash_deadline_ms;                     /* a request waiting on the pool */
 	long long challenge_ttl, app_session_idle;      /* app login */
 	long long sso_idle, sso_max;                    /* browser (SSO) sessions */
 	long long pin_failures, lock_first, lock_max;   /* lockout after wrong passcodes */

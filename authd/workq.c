@@ -12,7 +12,9 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "err.h"
+#include "gen.h"
 #include "log.h"
 #include "worker.h"
 
@@ -207,6 +209,9 @@ enum step workq_run(struct req *r, workq_fn fn, void *arg, step_fn next)
 	pthread_mutex_unlock(&q->mu);
 	r->pending++;
 	r->workq_job = j;
+	/* hashing has its own bound: a busy pool sheds load at accounts.hash_deadline_ms, not at
+	 * the Redis deadline meant for a storage round trip */
+	req_deadline_min(r, r->gen->conf->hash_deadline_ms);
 	return STEP_WAIT;
 }
 
