@@ -60,6 +60,7 @@ static const struct conf_key conf_keys[] = {
 	/* a client's concurrent retries with the refresh token it just rotated */
 	{ "tokens.refresh_grace_s", CK_INT, O(refresh_grace), 0, 300, "10" },
 	/* NIST SP 800-63B AAL2: re-authenticate after 12 hours, and after 30 minutes idle */
+	{ "ciba.expires_s", CK_INT, O(ciba_ttl), 30, 600, "120" },
 	{ "sessions.idle_s", CK_INT, O(sso_idle), 60, 86400, "1800" },
 	{ "sessions.max_s", CK_INT, O(sso_max), 300, 30LL * 86400, "43200" },
 	{ "log.level", CK_LOGLEVEL, O(log_level), 0, 0, "\"info\"" },

@@ -57,6 +57,7 @@ struct conf {
 	long long hash_deadline_ms;                     /* a request waiting on the pool */
 	long long challenge_ttl, app_session_idle;      /* app login */
 	long long sso_idle, sso_max;                    /* browser (SSO) sessions */
+	long long ciba_ttl;                             /* a CIBA request's lifetime */
 	long long pin_failures, lock_first, lock_max;   /* lockout after wrong passcodes */
 
 	int sms_sender;                    /* enum conf_sms_sender */

@@ -970,22 +970,38 @@ enum step ep_app_login(struct req *r)
 	return store_eval(r, login_loaded, LUA_APP_LOGIN_LOAD, 1, 1, keys, NULL);
 }
 
+int ep_app_device_jws(struct req *r, const char *jwk_text, const char *device_id,
+                      const char *jws, json_t **payload)
+{
+	json_t *jwk = json_loads(jwk_text, 0, NULL);
+	struct errbuf eb = { 0 };
+	EVP_PKEY *pk = NULL;
+	enum key_alg alg;
+	char kid[KEYS_KID_SIZE];
+	int rc = -1;
+
+	(void)r;
+	*payload = NULL;
+	if (jwk != NULL && keys_jwk_parse(jwk, "device_key", &pk, &alg, kid, &eb) == 0 &&
+	    alg == KEY_ES256 &&
+	    jws_verify(jws, strlen(jws), pk, KEY_ES256, device_id, NULL, payload, &eb) == 0)
+		rc = 0;
+	json_decref(jwk);
+	EVP_PKEY_free(pk);
+	return rc;
+}
+
 /* The login JWS: signed by the bound device key (alg pinned to ES256 by the key, never the
  * header), payload binding this challenge, this citizen and this endpoint. */
 static int device_signed(struct req *r, struct login *l, const char *jwk_text)
 {
-	json_t *jwk = json_loads(jwk_text, 0, NULL), *payload = NULL;
-	struct errbuf eb = { 0 };
-	EVP_PKEY *pk = NULL;
-	enum key_alg alg;
-	char kid[KEYS_KID_SIZE], *aud;
+	json_t *payload = NULL;
+	char *aud;
 	int ok = 0;
 
 	aud = arena_printf(&r->arena, "%s/app/v1/login", r->gen->conf->issuer);
-	if (jwk != NULL && aud != NULL && keys_jwk_parse(jwk, "device_key", &pk, &alg, kid, &eb) == 0 &&
-	    alg == KEY_ES256 &&
-	    jws_verify(l->signature, strlen(l->signature), pk, KEY_ES256, l->device_id, NULL, &payload,
-	               &eb) == 0) {
+	if (aud != NULL &&
+	    ep_app_device_jws(r, jwk_text, l->device_id, l->signature, &payload) == 0) {
 		const char *c = json_string_value(json_object_get(payload, "challenge"));
 		const char *i = json_string_value(json_object_get(payload, "id_number"));
 		const char *a = json_string_value(json_object_get(payload, "aud"));
@@ -994,8 +1010,6 @@ static int device_signed(struct req *r, struct login *l, const char *jwk_text)
 		     strcmp(i, l->id) == 0 && strcmp(a, aud) == 0;
 	}
 	json_decref(payload);
-	json_decref(jwk);
-	EVP_PKEY_free(pk);
 	return ok;
 }
 
@@ -1153,9 +1167,7 @@ static enum step me_loaded(struct req *r)
 	return http_reply_json(r, 200, s);
 }
 
-/* The app session presented as "Authorization: Bearer <ID>.<random>": the citizen's ID number
- * and the session's key. 0, or -1 with 401 invalid_token and WWW-Authenticate set. */
-static int app_bearer(struct req *r, char id[ACCT_ID_LEN + 1], char k_sess[SK_MAX])
+int ep_app_bearer(struct req *r, char id[ACCT_ID_LEN + 1], char k_sess[SK_MAX])
 {
 	const char *auth = http_header(r, "Authorization"), *tok = NULL;
 	char h[48];
@@ -1184,7 +1196,7 @@ enum step ep_app_me(struct req *r)
 
 	if (m == NULL)
 		return req_fail_oom(r);
-	if (app_bearer(r, m->id, m->k_sess) != 0)
+	if (ep_app_bearer(r, m->id, m->k_sess) != 0)
 		return STEP_DONE;
 	sk_acct(m->k_acct, m->id);
 	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->app_session_idle);
@@ -1235,7 +1247,7 @@ enum step ep_app_level2_chip(struct req *r)
 
 	if (c == NULL)
 		return req_fail_oom(r);
-	if (app_bearer(r, c->id, c->k_sess) != 0 ||
+	if (ep_app_bearer(r, c->id, c->k_sess) != 0 ||
 	    b64_field(r, "sod", CHIP_SOD_MAX, &c->sod, &c->sodlen) != 0 ||
 	    b64_field(r, "dg1", CHIP_DG1_MAX, &c->dg1, &c->dg1len) != 0)
 		return STEP_DONE;

@@ -10,7 +10,11 @@
 #ifndef AUTHD_EP_APP_H
 #define AUTHD_EP_APP_H
 
+#include <jansson.h>
+
+#include "accounts.h"
 #include "req.h"
+#include "skeys.h"
 
 enum step ep_app_activation_start(struct req *r);
 enum step ep_app_activation_verify(struct req *r);
@@ -25,5 +29,16 @@ enum step ep_app_login_challenge(struct req *r);
 enum step ep_app_login(struct req *r);
 enum step ep_app_me(struct req *r);
 enum step ep_app_level2_chip(struct req *r);
+
+/* For the other app endpoints (ep_ciba.c):
+ * the app session presented as "Authorization: Bearer <ID>.<random>": the citizen's ID number
+ * and the session's Redis key (then load it with app_session.lua). 0, or -1 with 401
+ * invalid_token and WWW-Authenticate set. */
+int ep_app_bearer(struct req *r, char id[ACCT_ID_LEN + 1], char k_sess[SK_MAX]);
+
+/* Verifies a JWS by the account's bound device key (its JWK text as stored, ES256 pinned by the
+ * key, kid = device_id). 0 and the payload (a new reference), or -1. */
+int ep_app_device_jws(struct req *r, const char *jwk_text, const char *device_id,
+                      const char *jws, json_t **payload);
 
 #endif

@@ -106,6 +106,12 @@ int ep_discovery_render(const struct conf *c, const struct keyset *ks, char **ou
 		/* RFC 9207: every authorization response carries iss */
 		json_object_set_new(j, "authorization_response_iss_parameter_supported", json_true());
 	}
+	if (route_has("/bc-authorize")) {
+		static const char *const poll[] = { "poll", NULL };
+
+		json_object_set_new(j, "backchannel_token_delivery_modes_supported", strs(poll));
+		json_object_set_new(j, "backchannel_user_code_parameter_supported", json_false());
+	}
 	if (route_has("/token")) {
 		json_t *g = json_array();
 

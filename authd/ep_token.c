@@ -342,6 +342,7 @@ static enum step tokens_reply(struct req *r, struct redeem *d)
 }
 
 static enum step code_taken(struct req *r);
+static enum step grant_create(struct req *r, struct redeem *d);
 static enum step grant_made(struct req *r);
 
 static enum step grant_authorization_code(struct req *r)
@@ -385,11 +386,6 @@ static enum step code_taken(struct req *r)
 	struct redeem *d = r->ctx;
 	const struct sreply *x = r->reply;
 	const char *client, *ruri, *challenge, *verifier = form_get(r->form, "code_verifier");
-	char now[24], life[24], fexp[24];
-	const char *args[32];
-	char kset[SK_MAX], kacct[SK_MAX];
-	long long t = (long long)time(NULL);
-	int n = 0;
 
 	if (x == NULL)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
@@ -430,6 +426,19 @@ static enum step code_taken(struct req *r)
 		/* a verifier for a code issued without a challenge: a downgrade (RFC 9700 §2.1.1) */
 		return req_fail(r, 400, "invalid_grant", "no code_challenge was sent for this code");
 	d->scopes = d->want = (unsigned)strtoul(d->scope, NULL, 10);
+	return grant_create(r, d);
+}
+
+/* The grant its tokens belong to (grant_new.lua), guarded by d->kcode (the code, or the CIBA
+ * request) so that one redemption makes one grant; then the tokens. */
+static enum step grant_create(struct req *r, struct redeem *d)
+{
+	char now[24], life[24], fexp[24];
+	const char *args[32];
+	char kset[SK_MAX], kacct[SK_MAX];
+	long long t = (long long)time(NULL);
+	int n = 0;
+
 	if (sec_random_token(d->gid, 16) != 0 || rt_new(r, d) != 0)
 		return req_fail(r, 500, "server_error", NULL);
 	sk_grant(d->kgrant, d->id, d->gid);
@@ -551,11 +560,75 @@ static enum step refresh_rotated(struct req *r)
 	return tokens_reply(r, d);
 }
 
+/* --- urn:openid:params:grant-type:ciba (CIBA Core §10.1, §11) --- */
+
+static enum step ciba_polled(struct req *r);
+
+static enum step grant_ciba(struct req *r)
+{
+	struct redeem *d = req_ctx(r, sizeof(*d));
+	const char *id = form_get(r->form, "auth_req_id"), *rid, *args[3];
+	char now[24];
+
+	if (d == NULL)
+		return req_fail_oom(r);
+	d->grant = "ciba";
+	if (id == NULL)
+		return req_fail(r, 400, "invalid_request", "auth_req_id is required");
+	if (sref_open(r->gen->data_key, "ciba", id, d->id, &rid) != 0 || rid[0] == '\0' ||
+	    strlen(rid) > 43)
+		return req_fail(r, 400, "invalid_grant", "auth_req_id is invalid");
+	acct_id_mask(d->id, d->masked);
+	sk_ciba(d->kcode, d->id, rid);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	args[0] = d->kcode, args[1] = r->client->id, args[2] = now;
+	return store_eval(r, ciba_polled, LUA_CIBA_POLL, 1, 3, args, NULL);
+}
+
+static enum step ciba_polled(struct req *r)
+{
+	static const struct {
+		const char *verdict, *error, *desc;
+	} answers[] = {
+		{ "pending", "authorization_pending", "the citizen has not decided yet" },
+		{ "slow_down", "slow_down", "poll less often: the interval grew by 5 s" },
+		{ "denied", "access_denied", "the citizen (or the account's level) refused" },
+		{ "expired", "expired_token", "the request expired" },
+		{ "invalid", "invalid_grant", "auth_req_id belongs to another client" },
+		{ "used", "invalid_grant", "the tokens for this request were already issued" },
+	};
+	struct redeem *d = r->ctx;
+	const struct sreply *x = r->reply;
+
+	if (x == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (x->type == SR_STRING || x->type == SR_STATUS) {
+		for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
+			if (strcmp(x->str, answers[i].verdict) == 0)
+				return req_fail(r, 400, answers[i].error, answers[i].desc);
+		return req_fail(r, 500, "server_error", NULL);
+	}
+	if (x->type != SR_ARRAY || x->n != 5)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	for (size_t i = 1; i < 5; i++)
+		if (x->elem[i]->type != SR_STRING)
+			return req_fail(r, 500, "server_error", "a stored request is incomplete");
+	d->scope = x->elem[1]->str;
+	d->acr = x->elem[2]->str;
+	d->amr = x->elem[3]->str;
+	d->auth_time = x->elem[4]->str;
+	d->sid = "";
+	d->nonce = NULL;
+	d->scopes = d->want = (unsigned)strtoul(d->scope, NULL, 10);
+	return grant_create(r, d);
+}
+
 static const struct {
 	const char *name;
 	unsigned bit;
 	step_fn run;
 } grants[] = {
+	{ "urn:openid:params:grant-type:ciba", GRANT_CIBA, grant_ciba },
 	{ "authorization_code", GRANT_AUTHORIZATION_CODE, grant_authorization_code },
 	{ "refresh_token", GRANT_REFRESH_TOKEN, grant_refresh_token },
 	{ "client_credentials", GRANT_CLIENT_CREDENTIALS, grant_client_credentials },

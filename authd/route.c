@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "ep_app.h"
 #include "ep_authorize.h"
+#include "ep_ciba.h"
 #include "ep_discovery.h"
 #include "ep_token.h"
 #include "ep_userinfo.h"
@@ -35,6 +36,7 @@ static const struct route routes[] = {
 	{ "POST", "/par", ep_authorize_par, BACK, 16384 },
 	{ "GET", "/logout", ep_authorize_logout, R_STORE, 0 },
 	{ "POST", "/logout", ep_authorize_logout, R_STORE, 16384 },
+	{ "POST", "/bc-authorize", ep_ciba_authorize, BACK, 16384 },
 	{ "POST", "/token", ep_token, BACK, 16384 },
 	{ "GET", "/userinfo", ep_userinfo, R_STORE, 0 },
 	{ "POST", "/userinfo", ep_userinfo, R_STORE, 8192 },
@@ -52,6 +54,8 @@ static const struct route routes[] = {
 	{ "POST", "/app/v1/login/challenge", ep_app_login_challenge, R_JSON, 1024 },
 	{ "POST", "/app/v1/login", ep_app_login, APP_AUTH, 8192 },
 	{ "GET", "/app/v1/me", ep_app_me, R_STORE, 0 },
+	{ "GET", "/app/v1/ciba/pending", ep_ciba_pending, R_STORE, 0 },
+	{ "POST", "/app/v1/ciba/decide", ep_ciba_decide, APP, 8192 },
 	{ "POST", "/app/v1/level2/chip", ep_app_level2_chip, APP, 64 * 1024 },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -21,6 +21,8 @@
  *   eid:{ID}:code:<h>   hash    an authorization code (h = SHA-256 of its secret part)
  *   eid:{ID}:grant:<g>  hash    a grant (code redemption): its client, scope, session, refresh
  *   eid:{ID}:grants     set     the account's grant ids
+ *   eid:{ID}:ciba:<r>   hash    a CIBA authentication request (rid r) for the app to decide
+ *   eid:{ID}:cibas      zset    the account's pending CIBA rids, by expiry
  *   eid:authz:<h>       string  a pending authorization request (h = SHA-256 of its id)
  *   eid:authz:<h>:sms   hash    the SMS code of that login, when one was asked for
  *   eid:par:<h>         string  a pushed authorization request (RFC 9126), h = SHA-256 of its id
@@ -128,6 +130,16 @@ static inline int sk_grant(char out[SK_MAX], const char *id, const char *gid)
 static inline int sk_grants(char out[SK_MAX], const char *id)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:grants", id);
+}
+
+static inline int sk_ciba(char out[SK_MAX], const char *id, const char *rid)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:ciba:%s", id, rid);
+}
+
+static inline int sk_cibas(char out[SK_MAX], const char *id)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:cibas", id);
 }
 
 static inline int sk_authz(char out[SK_MAX], const char *h)

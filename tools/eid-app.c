@@ -12,6 +12,8 @@
  *   eid-app [--state DIR] otp        the current one-time code (TOTP, RFC 6238)
  *   eid-app [--state DIR] status     what this app is bound to (and the server's view, when
  *                                    a session is open)
+ *   eid-app [--state DIR] pending    the services waiting for this citizen's approval (CIBA)
+ *   eid-app [--state DIR] approve ID | deny ID   decide one, signed by the device key
  *
  * The state directory (default ./var/eid-app) holds device.pem (the device's P-256 key, 0600)
  * and state.json (ID number, device id, TOTP seed; 0600). --dev-sms reads the SMS code from the
@@ -56,7 +58,8 @@ static void usage(void)
 	        "       eid-app [...] rebind --id ID --password PW\n"
 	        "       eid-app [--state DIR] login --passcode PIN\n"
 	        "       eid-app [--state DIR] level2 --sod FILE --dg1 FILE\n"
-	        "       eid-app [--state DIR] otp | status\n");
+	        "       eid-app [--state DIR] otp | status | pending\n"
+	        "       eid-app [--state DIR] approve ID | deny ID\n");
 }
 
 /* Prints the server's reason for a refusal and returns 1. */
@@ -385,6 +388,115 @@ static char *sign_login(const char *state, const char *url, const char *id, cons
 	return out;
 }
 
+/* A decision on a pending request: a JWS by the device key over the request, the decision and
+ * the endpoint. */
+static char *sign_decision(const char *state, const char *url, const char *device_id,
+                           const char *id, const char *decision)
+{
+	size_t n = 0;
+	char *pem = read_file(state, "device.pem", &n), *out = NULL, aud[1100];
+	jwt_t *jwt = NULL;
+
+	snprintf(aud, sizeof(aud), "%s/app/v1/ciba/decide", url);
+	if (pem != NULL && jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "id", id) == 0 &&
+	    jwt_add_grant(jwt, "decision", decision) == 0 && jwt_add_grant(jwt, "aud", aud) == 0 &&
+	    jwt_add_grant_int(jwt, "iat", (long)time(NULL)) == 0 &&
+	    jwt_add_header(jwt, "kid", device_id) == 0 &&
+	    jwt_set_alg(jwt, JWT_ALG_ES256, (unsigned char *)pem, (int)n) == 0)
+		out = jwt_encode_str(jwt);
+	jwt_free(jwt);
+	if (pem != NULL) {
+		sec_wipe(pem, n);
+		free(pem);
+	}
+	return out;
+}
+
+/* The open app session from state.json, or NULL with the reason printed. */
+static const char *session_of(json_t *st)
+{
+	const char *s = json_string_value(json_object_get(st, "session"));
+
+	if (s == NULL)
+		fprintf(stderr, "eid-app: log in first (eid-app login --passcode PIN)\n");
+	return s;
+}
+
+static int pending(const struct opts *o)
+{
+	json_t *st = load_state(o->state), *ans = NULL, *v;
+	const char *url, *session;
+	size_t i;
+	int status, ret = 1;
+
+	if (st == NULL)
+		return 1;
+	url = json_string_value(json_object_get(st, "url"));
+	if ((session = session_of(st)) == NULL)
+		goto out;
+	status = tool_http_json("GET", endpoint(&(struct opts){ .url = url }, "/app/v1/ciba/pending"),
+	                        NULL, session, 10, &ans);
+	if (status != 200) {
+		ret = refused("pending", status, ans);
+		ans = NULL;
+		goto out;
+	}
+	if (json_array_size(json_object_get(ans, "requests")) == 0)
+		printf("nothing is waiting for your approval\n");
+	json_array_foreach(json_object_get(ans, "requests"), i, v) {
+		const char *bm = json_string_value(json_object_get(v, "binding_message"));
+
+		printf("%s  %s asks to log you in (%s, %s)%s%s%s, %lld s left\n",
+		       json_string_value(json_object_get(v, "id")),
+		       json_string_value(json_object_get(v, "client_name")),
+		       json_string_value(json_object_get(v, "scope")),
+		       json_string_value(json_object_get(v, "acr_values")),
+		       bm != NULL && bm[0] ? ": \"" : "", bm != NULL ? bm : "",
+		       bm != NULL && bm[0] ? "\"" : "",
+		       (long long)json_integer_value(json_object_get(v, "expires_in")));
+	}
+	ret = 0;
+out:
+	json_decref(ans);
+	json_decref(st);
+	return ret;
+}
+
+static int decide(const struct opts *o, const char *id, const char *decision)
+{
+	json_t *st = load_state(o->state), *ans = NULL, *body;
+	const char *url, *session, *dev;
+	char *sig = NULL;
+	int status, ret = 1;
+
+	if (st == NULL)
+		return 1;
+	url = json_string_value(json_object_get(st, "url"));
+	dev = json_string_value(json_object_get(st, "device_id"));
+	if ((session = session_of(st)) == NULL)
+		goto out;
+	if ((sig = sign_decision(o->state, url, dev, id, decision)) == NULL) {
+		fprintf(stderr, "eid-app: could not sign with the device key\n");
+		goto out;
+	}
+	body = json_pack("{s:s, s:s, s:s}", "id", id, "decision", decision, "signature", sig);
+	status = tool_http_json("POST", endpoint(&(struct opts){ .url = url }, "/app/v1/ciba/decide"),
+	                        body, session, 10, &ans);
+	json_decref(body);
+	if (status != 200) {
+		ret = refused(decision, status, ans);
+		ans = NULL;
+		goto out;
+	}
+	printf("%s\n", strcmp(decision, "approve") == 0 ? "approved" : "denied");
+	ret = 0;
+out:
+	free(sig);
+	json_decref(ans);
+	json_decref(st);
+	return ret;
+}
+
 static int save_state(const char *dir, json_t *st)
 {
 	char *s = json_dumps(st, JSON_INDENT(2));
@@ -612,10 +724,15 @@ int main(int argc, char **argv)
 		default: usage(); return 2;
 		}
 	}
+	if (optind == argc - 2 && (strcmp(argv[optind], "approve") == 0 ||
+	                           strcmp(argv[optind], "deny") == 0))
+		return decide(&o, argv[optind + 1], argv[optind]);
 	if (optind != argc - 1) {
 		usage();
 		return 2;
 	}
+	if (strcmp(argv[optind], "pending") == 0)
+		return pending(&o);
 	if (strcmp(argv[optind], "activate") == 0)
 		return run_flow(&o, FLOW_ACTIVATE);
 	if (strcmp(argv[optind], "recover") == 0)
