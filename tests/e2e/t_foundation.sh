@@ -15,8 +15,9 @@ suite_discovery_and_jwks() {
 		'.response_types_supported == ["code"] and .subject_types_supported == ["pairwise"]
 		 and (.id_token_signing_alg_values_supported | index("ES256"))
 		 and (.acr_values_supported | index("urn:eid:level:2"))' <<<"$d"
-	check "discovery: lists no endpoint authd does not serve yet" \
-		jqe 'has("backchannel_authentication_endpoint") | not' <<<"$d"
+	check "discovery: every endpoint it lists is served (none answers 404)" bash -c \
+		'for u in $(jq -r "to_entries[] | select(.key | endswith(\"_endpoint\") or . == \"jwks_uri\") | .value" <<<"$0"); do
+			c=$(curl -sS -o /dev/null -w "%{http_code}" "$u"); [ "$c" != 404 ] || { echo "$u: 404"; exit 1; }; done' "$d"
 	local h
 	h=$(hdr "$(url /.well-known/openid-configuration)")
 	check "discovery: JSON, cacheable, nosniff, request id" bash -c \

@@ -84,7 +84,7 @@ static void test_discovery_lists_only_served_endpoints(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "token_endpoint")),
 	                    "https://id.example.vn/token");
 	assert_non_null(json_object_get(j, "token_endpoint_auth_methods_supported"));
-	assert_null(json_object_get(j, "backchannel_authentication_endpoint"));
+	assert_null(json_object_get(j, "registration_endpoint"));
 	json_decref(j);
 }
 

@@ -88,7 +88,7 @@ static void test_route_table_paths_are_unique_per_method(void **state)
 	}
 	assert_null(route_at(route_count()));
 	assert_true(route_has("/token"));
-	assert_false(route_has("/bc-authorize")); /* not served yet: discovery must not list it */
+	assert_false(route_has("/register")); /* never served: discovery must not list it */
 }
 
 int main(void)
