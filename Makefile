@@ -1,6 +1,6 @@
 # authd — see README.md. `make run` starts everything, `make test` passes.
 PKGS    := libevent libevent_openssl libevent_pthreads openssl libjwt hiredis liboath jansson \
-           libargon2
+           libargon2 libqrencode
 B       ?= build
 CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wstrict-prototypes -Wmissing-prototypes -Wvla -fstack-protector-strong \

@@ -5,8 +5,8 @@ set -euo pipefail
 
 PKGS=(build-essential pkg-config
       libevent-dev libssl-dev libjwt-dev libhiredis-dev liboath-dev libjansson-dev libcmocka-dev
-      libargon2-dev
-      redis-server curl jq wrk openssl procps util-linux argon2)
+      libargon2-dev libqrencode-dev
+      redis-server curl jq wrk openssl procps util-linux argon2 zbar-tools librsvg2-bin)
 
 missing=()
 for p in "${PKGS[@]}"; do
