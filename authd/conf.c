@@ -61,6 +61,10 @@ static const struct conf_key conf_keys[] = {
 	{ "tokens.refresh_grace_s", CK_INT, O(refresh_grace), 0, 300, "10" },
 	/* NIST SP 800-63B AAL2: re-authenticate after 12 hours, and after 30 minutes idle */
 	{ "ciba.expires_s", CK_INT, O(ciba_ttl), 30, 600, "120" },
+	{ "qr.expires_s", CK_INT, O(qr_ttl), 30, 600, "120" },
+	/* how old a scanned code may be: the scan's round trip plus a photo's worth of delay */
+	{ "qr.tolerance_s", CK_INT, O(qr_tolerance), 1, 10, "3" },
+	{ "qr.show_payload", CK_BOOL, O(qr_show_payload), 0, 0, "false" },
 	{ "sessions.idle_s", CK_INT, O(sso_idle), 60, 86400, "1800" },
 	{ "sessions.max_s", CK_INT, O(sso_max), 300, 30LL * 86400, "43200" },
 	{ "log.level", CK_LOGLEVEL, O(log_level), 0, 0, "\"info\"" },

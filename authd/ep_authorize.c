@@ -21,6 +21,7 @@
 #include "http.h"
 #include "otp.h"
 #include "pass.h"
+#include "qr.h"
 #include "route.h"
 #include "sec.h"
 #include "skeys.h"
@@ -62,6 +63,10 @@ struct az {
 	} job;
 	char *sms_code;
 	int par;                    /* the parameters came from a pushed request */
+	char bh[H_LEN];             /* the browser binding: SHA-256 of its tx cookie */
+	char qid[QR_ID_LEN + 1], nonce[32];
+	int page_status;            /* show_login's page, rendered once its QR exists */
+	enum html_msg page_msg;
 	step_fn next;               /* what a form runs once its pending request is loaded */
 };
 
@@ -268,6 +273,7 @@ static enum step tx_save(struct req *r, const char *what)
 	csrf_of(r, z->tid, z->csrf);
 	memcpy(bh, "_b=", 3);
 	b64_sha256(z->browser, bh + 3);
+	memcpy(z->bh, bh + 3, H_LEN);
 	if ((v = params_render(r, z->params, bh)) == NULL)
 		return req_fail_oom(r);
 	sk_authz(key, z->tid_h);
@@ -276,15 +282,67 @@ static enum step tx_save(struct req *r, const char *what)
 	return store_cmdv(r, tx_saved, 5, argv, NULL);
 }
 
-static enum step show_login(struct req *r, int status, enum html_msg msg)
+static enum step login_page(struct req *r)
 {
 	struct az *z = r->ctx;
 	struct html_login p = { .locale = z->az.locale, .tid = z->tid, .csrf = z->csrf,
 		                .client_name = z->az.client->name,
-		                .id_number = z->id[0] ? z->id : z->az.login_hint, .msg = msg,
-		                .phone = z->phone };
+		                .id_number = z->id[0] ? z->id : z->az.login_hint,
+		                .msg = z->page_msg, .phone = z->phone };
 
-	return page(r, status, html_login(&r->arena, &p));
+	if (r->reply != NULL && (r->reply->type == SR_STRING || r->reply->type == SR_STATUS) &&
+	    strcmp(r->reply->str, "ok") == 0) {
+		p.qid = z->qid;
+		p.nonce = z->nonce;
+		r->csp_nonce = z->nonce;
+		p.dev_payload = r->gen->conf->qr_show_payload;
+	}
+	/* level 2 is the app's: the page offers the QR code only */
+	p.qr_only = z->az.acr_min > 1 && p.qid != NULL;
+	if (z->az.acr_min > 1 && p.qid == NULL)
+		return error_page(r, z->az.locale, 503, "the QR login is unavailable: try again");
+	return page(r, z->page_status, html_login(&r->arena, &p));
+}
+
+/* The login page, with a new QR login transaction (qr.c) beside the form: the app may confirm
+ * this browser's login instead (and must, for level 2). Without Redis the form alone. */
+static enum step show_login(struct req *r, int status, enum html_msg msg)
+{
+	struct az *z = r->ctx;
+	uint8_t secret[QR_SECRET_LEN];
+	char key[SK_MAX], ttl[24], now[24], exp[24], sc[16], acr[12], sb64[48];
+	const char *args[26];
+	long long t = (long long)time(NULL);
+	int n = 0;
+
+	z->page_status = status;
+	z->page_msg = msg;
+	r->reply = NULL;
+	if (!store_ready(r->w->store) || z->bh[0] == '\0' ||
+	    sec_random_token(z->qid, 16) != 0 || sec_random_token(z->nonce, 16) != 0 ||
+	    sec_random(secret, sizeof(secret)) != 0)
+		return login_page(r);
+	sec_b64url_encode(secret, sizeof(secret), sb64);
+	sec_wipe(secret, sizeof(secret));
+	sk_qr(key, z->qid);
+	snprintf(ttl, sizeof(ttl), "%lld", r->gen->conf->qr_ttl);
+	snprintf(now, sizeof(now), "%lld", t);
+	snprintf(exp, sizeof(exp), "%lld", t + r->gen->conf->qr_ttl);
+	snprintf(sc, sizeof(sc), "%u", z->az.scopes);
+	snprintf(acr, sizeof(acr), "%d", z->az.acr_min);
+	args[n++] = key, args[n++] = ttl;
+	args[n++] = "status", args[n++] = "pending";
+	args[n++] = "secret", args[n++] = sb64;
+	args[n++] = "b", args[n++] = z->bh;
+	args[n++] = "tid", args[n++] = z->tid_h;
+	args[n++] = "client", args[n++] = z->az.client->id;
+	args[n++] = "scope", args[n++] = sc;
+	args[n++] = "acr_min", args[n++] = acr;
+	args[n++] = "created", args[n++] = now;
+	args[n++] = "exp", args[n++] = exp;
+	args[n++] = "ip", args[n++] = http_client_ip(r);
+	args[n++] = "locale", args[n++] = z->az.locale;
+	return store_eval(r, login_page, LUA_HSET_TTL, 1, n, args, NULL);
 }
 
 static enum step tx_saved(struct req *r)
@@ -341,11 +399,6 @@ static enum step authorize_begin(struct req *r, struct az *z)
 	if (!z->par && z->az.client->require_par)
 		return redirect_error(r, z, "invalid_request",
 		                      "this service must push its authorization requests (PAR)");
-	if (z->az.acr_min > 1)
-		/* level 2 is reached only by confirming in the app (QR, CIBA): until that exists, say
-		 * so in the words of OpenID Connect Core Unmet Authentication Requirements 1.0 */
-		return redirect_error(r, z, "unmet_authentication_requirements",
-		                      "level 2 needs confirmation in the eID app");
 	c = cookie_get(r, cookie_name(r, "sso"));
 	if (c != NULL && !(z->az.prompt & AUTHZ_PROMPT_LOGIN)) {
 		const char *rest, *keys[3];
@@ -575,6 +628,7 @@ static enum step form_tx_loaded(struct req *r)
 	b64_sha256(c != NULL ? c : "", bh);
 	if (c == NULL || !sec_ct_eq(bh, strlen(bh), b, strlen(b)))
 		return error_page(r, "vi", 403, "this login was started in another browser");
+	memcpy(z->bh, bh, H_LEN);
 	z->params = f;
 	if (authz_parse(r->gen->clients, f, &z->az, &e) != 0)
 		return error_page(r, "vi", 400, e.desc);
@@ -665,6 +719,8 @@ static enum step login_go(struct req *r)
 	char kacct[SK_MAX], kreg[SK_MAX];
 	const char *keys[2] = { kacct, kreg };
 
+	if (z->az.acr_min > 1) /* a password login is level 1: this request needs the app */
+		return show_login(r, 400, HTML_MSG_NEEDS_APP);
 	z->otp = form_get(r->form, "otp");
 	z->action = form_get(r->form, "action");
 	if (z->action == NULL)
@@ -843,7 +899,7 @@ static enum step login_commit(struct req *r, long long step, const char *amr)
 	struct az *z = r->ctx;
 	char secret[64], h[H_LEN], ref[SREF_SIZE], kacct[SK_MAX], kset[SK_MAX], st[24], idle[24];
 	char at[24];
-	const char *args[9];
+	const char *args[10];
 
 	if (sec_random_token(secret, SECRET_BYTES) != 0 ||
 	    sref_make(r->gen->data_key, "sso", z->id, ref) != 0)
@@ -870,7 +926,8 @@ static enum step login_commit(struct req *r, long long step, const char *amr)
 	args[0] = kacct, args[1] = z->sso_key, args[2] = kset;
 	args[3] = step >= 0 ? st : "";
 	args[4] = idle, args[5] = at, args[6] = z->acr, args[7] = z->amr, args[8] = z->sid;
-	return store_eval(r, login_committed, LUA_WEB_LOGIN_COMMIT, 3, 9, args, NULL);
+	args[9] = "password";
+	return store_eval(r, login_committed, LUA_WEB_LOGIN_COMMIT, 3, 10, args, NULL);
 }
 
 static enum step login_committed(struct req *r)
@@ -1012,4 +1069,210 @@ enum step ep_authorize_logout(struct req *r)
 	/* no proof that the RP asked: ask the citizen (RP-Initiated Logout §2) */
 	return page(r, 200, html_logout(&r->arena, l->locale, 0, l->csrf,
 	                                l->client ? l->client->id : NULL, l->uri, l->state));
+}
+
+/* --- the QR login, browser side: the image, the status, the outcome --- */
+
+struct qb {
+	char qid[QR_ID_LEN + 1], key[SK_MAX], bh[H_LEN];
+	int what; /* QB_IMAGE, QB_PAYLOAD, QB_STATUS */
+};
+
+enum { QB_IMAGE, QB_PAYLOAD, QB_STATUS };
+
+/* The transaction named by ?qid=, for the browser holding the tx cookie. 0, or -1 with 404. */
+static int qb_begin(struct req *r, struct qb *b)
+{
+	const char *q, *c = cookie_get(r, cookie_name(r, "tx"));
+
+	if (http_query(r) != 0)
+		return -1;
+	q = form_get(r->form, "qid");
+	if (q == NULL || strlen(q) != QR_ID_LEN || c == NULL) {
+		req_fail(r, 404, "not_found", "no such QR login in this browser");
+		return -1;
+	}
+	snprintf(b->qid, sizeof(b->qid), "%s", q);
+	sk_qr(b->key, b->qid);
+	b64_sha256(c, b->bh);
+	return 0;
+}
+
+static enum step qb_loaded(struct req *r)
+{
+	struct qb *b = r->ctx;
+	const struct sreply *x = r->reply;
+	uint8_t secret[QR_SECRET_LEN + 2];
+	char payload[QR_PAYLOAD_MAX], *svg, *body;
+	long long elapsed;
+	const char *st;
+
+	if (x == NULL || x->type != SR_ARRAY || x->n != 5)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (x->elem[0]->type != SR_STRING || x->elem[1]->type != SR_STRING ||
+	    !sec_ct_eq(x->elem[1]->str, x->elem[1]->len, b->bh, strlen(b->bh))) {
+		if (b->what == QB_STATUS)
+			return http_reply(r, 200, "application/json", "{\"status\":\"expired\"}", 20,
+			                  RESP_NOSTORE);
+		return req_fail(r, 404, "not_found", "no such QR login in this browser");
+	}
+	st = x->elem[0]->str;
+	if (b->what == QB_STATUS) {
+		body = arena_printf(&r->arena, "{\"status\":\"%s\"}",
+		                    strcmp(st, "used") == 0 ? "expired" : st);
+		return body ? http_reply(r, 200, "application/json", body, strlen(body), RESP_NOSTORE)
+		            : req_fail_oom(r);
+	}
+	if (x->elem[2]->type != SR_STRING || x->elem[3]->type != SR_STRING ||
+	    sec_b64url_decode(x->elem[2]->str, x->elem[2]->len, secret) != QR_SECRET_LEN)
+		return req_fail(r, 500, "server_error", NULL);
+	elapsed = (long long)time(NULL) - atoll(x->elem[3]->str);
+	qr_payload(secret, b->qid, elapsed < 0 ? 0 : elapsed, payload);
+	sec_wipe(secret, sizeof(secret));
+	if (b->what == QB_PAYLOAD)
+		return http_reply(r, 200, "text/plain; charset=utf-8", payload, strlen(payload),
+		                  RESP_NOSTORE);
+	if ((svg = qr_svg(&r->arena, payload)) == NULL)
+		return req_fail(r, 500, "server_error", "could not draw the QR code");
+	return http_reply(r, 200, "image/svg+xml", svg, strlen(svg), RESP_NOSTORE);
+}
+
+static enum step qb_run(struct req *r, int what)
+{
+	struct qb *b = req_ctx(r, sizeof(*b));
+
+	if (b == NULL)
+		return req_fail_oom(r);
+	b->what = what;
+	if (what == QB_PAYLOAD && !r->gen->conf->qr_show_payload)
+		return req_fail(r, 404, "not_found", NULL);
+	if (qb_begin(r, b) != 0)
+		return STEP_DONE;
+	return store_cmd(r, qb_loaded, "HMGET %s status b secret created exp", b->key);
+}
+
+enum step ep_authorize_qr_image(struct req *r)
+{
+	return qb_run(r, QB_IMAGE);
+}
+
+enum step ep_authorize_qr_payload(struct req *r)
+{
+	return qb_run(r, QB_PAYLOAD);
+}
+
+enum step ep_authorize_qr_status(struct req *r)
+{
+	return qb_run(r, QB_STATUS);
+}
+
+/* GET /qr/complete: the app decided; this browser collects the outcome once, then goes on
+ * like a login (approved) or back to the RP (denied). */
+static enum step qc_taken(struct req *r);
+static enum step qc_tx(struct req *r);
+
+enum step ep_authorize_qr_complete(struct req *r)
+{
+	struct az *z = req_ctx(r, sizeof(*z));
+	struct qb b;
+	const char *args[2];
+
+	if (z == NULL)
+		return req_fail_oom(r);
+	if (qb_begin(r, &b) != 0)
+		return error_page(r, "vi", 404, "this QR login is unknown in this browser");
+	memcpy(z->bh, b.bh, H_LEN);
+	snprintf(z->qid, sizeof(z->qid), "%s", b.qid);
+	snprintf(z->sso_key, sizeof(z->sso_key), "%s", b.key); /* the transaction, for now */
+	args[0] = z->sso_key;
+	args[1] = z->bh;
+	return store_eval(r, qc_taken, LUA_QR_TAKE, 1, 2, args, NULL);
+}
+
+static enum step qc_taken(struct req *r)
+{
+	struct az *z = r->ctx;
+	const struct sreply *x = r->reply;
+	const char *tid_h;
+	char key[SK_MAX];
+
+	if (x == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (x->type == SR_STRING || x->type == SR_STATUS)
+		return error_page(r, "vi", 400,
+		                  strcmp(x->str, "pending") == 0
+		                          ? "the app has not decided yet"
+		                          : "this QR login is unknown, used, or from another browser");
+	if (x->type != SR_ARRAY || x->n < 2)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	for (size_t i = 0; i < x->n; i++)
+		if (x->elem[i]->type != SR_STRING)
+			return req_fail(r, 500, "server_error", NULL);
+	if (strcmp(x->elem[0]->str, "approved") == 0 && x->n == 6) {
+		snprintf(z->id, sizeof(z->id), "%s", x->elem[1]->str);
+		z->acr = x->elem[2]->str;
+		z->amr = x->elem[3]->str;
+		z->auth_time = atoll(x->elem[4]->str);
+		tid_h = x->elem[5]->str;
+		z->action = "approved";
+	} else {
+		tid_h = x->elem[1]->str;
+		z->action = "denied";
+	}
+	snprintf(z->tid_h, sizeof(z->tid_h), "%s", tid_h);
+	sk_authz(key, z->tid_h);
+	return store_cmd(r, qc_tx, "GET %s", key);
+}
+
+static enum step qr_session(struct req *r);
+
+static enum step qc_tx(struct req *r)
+{
+	struct az *z = r->ctx;
+	struct form *f = arena_alloc(&r->arena, sizeof(*f));
+	struct errbuf eb = { 0 };
+	struct authz_err e;
+	const char *b;
+
+	if (r->reply == NULL || f == NULL)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (r->reply->type != SR_STRING)
+		return error_page(r, "vi", 400, "this login has expired");
+	if (form_parse(&r->arena, r->reply->str, r->reply->len, f, &eb) != 0 ||
+	    (b = form_get(f, "_b")) == NULL || !sec_ct_eq(b, strlen(b), z->bh, strlen(z->bh)))
+		return error_page(r, "vi", 403, "this login was started in another browser");
+	z->params = f;
+	if (authz_parse(r->gen->clients, f, &z->az, &e) != 0)
+		return error_page(r, "vi", 400, e.desc);
+	if (strcmp(z->action, "approved") != 0)
+		return redirect_error(r, z, "access_denied", "the citizen declined in the app");
+	acct_id_mask(z->id, z->masked);
+	return qr_session(r);
+}
+
+/* The SSO session of an app-confirmed login (acr and amr as the app's approval says). */
+static enum step qr_session(struct req *r)
+{
+	struct az *z = r->ctx;
+	char secret[64], h[H_LEN], ref[SREF_SIZE], kacct[SK_MAX], kset[SK_MAX], idle[24], at[24];
+	char sh[H_LEN], pre[80];
+	const char *args[10];
+
+	if (sec_random_token(secret, SECRET_BYTES) != 0 ||
+	    sref_make(r->gen->data_key, "sso", z->id, ref) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	snprintf(z->sso_cookie, sizeof(z->sso_cookie), "%s.%s", ref, secret);
+	b64_sha256(secret, h);
+	sk_sso(z->sso_key, z->id, h);
+	snprintf(pre, sizeof(pre), "sid:%s", secret);
+	b64_sha256(pre, sh);
+	snprintf(z->sid, sizeof(z->sid), "%.22s", sh);
+	sk_acct(kacct, z->id);
+	sk_ssos(kset, z->id);
+	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->sso_idle);
+	snprintf(at, sizeof(at), "%lld", z->auth_time);
+	args[0] = kacct, args[1] = z->sso_key, args[2] = kset, args[3] = "";
+	args[4] = idle, args[5] = at, args[6] = z->acr, args[7] = z->amr, args[8] = z->sid;
+	args[9] = "qr";
+	return store_eval(r, login_committed, LUA_WEB_LOGIN_COMMIT, 3, 10, args, NULL);
 }

@@ -26,4 +26,15 @@ enum step ep_authorize_par(struct req *r);
  * to a post_logout_redirect_uri registered for the client the hint (or client_id) names. */
 enum step ep_authorize_logout(struct req *r);
 
+/* The QR login's browser side (qr.c; the app's side is ep_qr.c), each bound to the browser by
+ * its tx cookie: GET /qr/image?qid= (SVG of the payload of this second), /qr/status?qid=
+ * (pending, scanned, approved, denied, expired), /qr/payload?qid= (the payload as text, only with
+ * qr.show_payload, for development), /qr/complete?qid= (collects an approval once: an SSO
+ * session at the level the app's account has, then consent or the code; a denial goes back to
+ * the RP with access_denied). */
+enum step ep_authorize_qr_image(struct req *r);
+enum step ep_authorize_qr_payload(struct req *r);
+enum step ep_authorize_qr_status(struct req *r);
+enum step ep_authorize_qr_complete(struct req *r);
+
 #endif

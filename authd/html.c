@@ -31,6 +31,10 @@ static const char *const msgs[][2] = {
 		                    "Too many attempts from this network. Try again later." },
 	[HTML_MSG_UNAVAILABLE] = { "Hệ thống đang bận. Vui lòng thử lại.",
 		                   "The service is busy. Please try again." },
+	[HTML_MSG_NEEDS_APP] = { "Dịch vụ này yêu cầu tài khoản mức 2: hãy quét mã QR bằng ứng dụng "
+		                 "VNeID.",
+		                 "This service needs a level-2 account: scan the QR code with the eID "
+		                 "app." },
 };
 
 static const char *const scope_text[][2] = {
@@ -51,7 +55,8 @@ static const char *const scope_text[][2] = {
 	"input{width:100%%;box-sizing:border-box;padding:.6rem;font-size:1rem}"                    \
 	"button{margin-top:1rem;width:100%%;padding:.7rem;font-size:1rem}"                         \
 	".msg{background:#fff3e0;padding:.6rem;border-radius:4px}.rp{font-weight:bold}"           \
-	"ul{padding-left:1.2rem}</style></head><body><main>"
+	"ul{padding-left:1.2rem}.qr{text-align:center}code{word-break:break-all}"                 \
+	"</style></head><body><main>"
 #define TAIL "</main></body></html>"
 
 char *html_esc(struct arena *a, const char *s)
@@ -80,16 +85,49 @@ char *html_esc(struct arena *a, const char *s)
 	return out;
 }
 
+/* The QR block: the image (refreshed every second) and, in development, its payload as text;
+ * a bounded script polls the transaction and moves on when the app has decided. */
+static char *qr_block(struct arena *a, const struct html_login *p, int l)
+{
+	const char *q = html_esc(a, p->qid), *n = html_esc(a, p->nonce);
+
+	if (q == NULL || n == NULL)
+		return NULL;
+	return arena_printf(
+	        a,
+	        "<div class=\"qr\"><p>%s</p><img id=\"qr\" src=\"/qr/image?qid=%s\" width=\"240\" "
+	        "height=\"240\" alt=\"QR\"><p><code id=\"qrp\"%s></code></p></div>"
+	        "<script nonce=\"%s\">(function(){var q='%s',i=document.getElementById('qr'),"
+	        "p=document.getElementById('qrp'),n=0;function t(){if(n++>180)return;"
+	        "i.src='/qr/image?qid='+q+'&n='+n;if(!p.hidden)fetch('/qr/payload?qid='+q).then("
+	        "function(r){return r.ok?r.text():''}).then(function(x){p.textContent=x});"
+	        "fetch('/qr/status?qid='+q).then(function(r){return r.json()}).then(function(s){"
+	        "if(s.status==='approved'||s.status==='denied')location='/qr/complete?qid='+q;"
+	        "else if(s.status!=='expired')setTimeout(t,1000)}).catch(function(){"
+	        "setTimeout(t,2000)})}setTimeout(t,1000)})();</script>",
+	        l == EN ? "Scan with the eID app, or log in below"
+	                : "Quét mã bằng ứng dụng VNeID, hoặc đăng nhập bên dưới",
+	        q, p->dev_payload ? "" : " hidden", n, q);
+}
+
 char *html_login(struct arena *a, const struct html_login *p)
 {
 	int l = lang(p->locale);
+	char *qr = p->qid != NULL ? qr_block(a, p, l) : arena_strdup(a, "");
 	const char *name = html_esc(a, p->client_name), *id = html_esc(a, p->id_number);
 	const char *phone = html_esc(a, p->phone), *tid = html_esc(a, p->tid);
 	const char *csrf = html_esc(a, p->csrf);
 	char *msg;
 
-	if (name == NULL || id == NULL || phone == NULL || tid == NULL || csrf == NULL)
+	if (name == NULL || id == NULL || phone == NULL || tid == NULL || csrf == NULL || qr == NULL)
 		return NULL;
+	if (p->qr_only)
+		return arena_printf(a, HEAD "<h1>%s</h1><p>%s <span class=\"rp\">%s</span></p>"
+		                         "<p class=\"msg\">%s</p>%s" TAIL,
+		                    l == EN ? "en" : "vi", l == EN ? "Log in with eID" : "Đăng nhập VNeID",
+		                    l == EN ? "Log in with eID" : "Đăng nhập tài khoản định danh điện tử",
+		                    l == EN ? "to continue to" : "để tiếp tục tới", name,
+		                    msgs[HTML_MSG_NEEDS_APP][l], qr);
 	msg = p->msg == HTML_MSG_NONE
 	              ? arena_strdup(a, "")
 	              : arena_printf(a, "<p class=\"msg\" role=\"alert\">%s%s</p>", msgs[p->msg][l],
@@ -98,7 +136,7 @@ char *html_login(struct arena *a, const struct html_login *p)
 		return NULL;
 	return arena_printf(
 	        a,
-	        HEAD "<h1>%s</h1><p>%s <span class=\"rp\">%s</span></p>%s"
+	        HEAD "<h1>%s</h1><p>%s <span class=\"rp\">%s</span></p>%s%s"
 	             "<form method=\"post\" action=\"/login\">"
 	             "<input type=\"hidden\" name=\"tid\" value=\"%s\">"
 	             "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
@@ -116,7 +154,7 @@ char *html_login(struct arena *a, const struct html_login *p)
 	             "</form>" TAIL,
 	        l == EN ? "en" : "vi", l == EN ? "Log in with eID" : "Đăng nhập VNeID",
 	        l == EN ? "Log in with eID" : "Đăng nhập tài khoản định danh điện tử",
-	        l == EN ? "to continue to" : "để tiếp tục tới", name, msg, tid, csrf,
+	        l == EN ? "to continue to" : "để tiếp tục tới", name, msg, qr, tid, csrf,
 	        l == EN ? "Personal ID number" : "Số định danh cá nhân", id,
 	        l == EN ? "Password" : "Mật khẩu",
 	        l == EN ? "Code from the eID app (or SMS)" : "Mã xác thực từ ứng dụng (hoặc SMS)",

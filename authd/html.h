@@ -22,6 +22,7 @@ enum html_msg {
 	HTML_MSG_NEED_OTP,       /* the code field is empty */
 	HTML_MSG_RATE_LIMITED,   /* too many failures from this network */
 	HTML_MSG_UNAVAILABLE,    /* try again in a moment */
+	HTML_MSG_NEEDS_APP,      /* level 2 asked: only the app's confirmation will do */
 };
 
 struct html_login {
@@ -31,6 +32,10 @@ struct html_login {
 	const char *id_number;    /* prefill, or NULL */
 	enum html_msg msg;
 	const char *phone;        /* masked phone for HTML_MSG_SMS_SENT */
+	const char *qid;          /* the QR login transaction shown beside the form, or NULL */
+	const char *nonce;        /* the CSP nonce of its script */
+	int qr_only;              /* level 2 asked: the QR code only, no password form */
+	int dev_payload;          /* show the QR payload as text (development only) */
 };
 
 char *html_login(struct arena *a, const struct html_login *p);

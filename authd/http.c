@@ -415,9 +415,15 @@ void http_finish(struct req *r)
 	if (r->flags & RESP_CORS)
 		evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
 	if (r->flags & RESP_HTML) {
+		const char *csp = "default-src 'none'; img-src 'self' data:; style-src 'self' "
+		                  "'unsafe-inline'; frame-ancestors 'none'";
+
+		/* a page with a script (the QR login) allows exactly that script, and fetches home */
+		if (r->csp_nonce != NULL)
+			csp = arena_printf(&r->arena, "%s; script-src 'nonce-%s'; connect-src 'self'", csp,
+			                   r->csp_nonce);
 		evhttp_add_header(h, "Content-Security-Policy",
-		                  "default-src 'none'; img-src 'self' data:; style-src 'self' "
-		                  "'unsafe-inline'; frame-ancestors 'none'");
+		                  csp != NULL ? csp : "default-src 'none'; frame-ancestors 'none'");
 		evhttp_add_header(h, "X-Frame-Options", "DENY");
 	}
 	if (r->gen->conf->tls_cert != NULL)

@@ -73,6 +73,7 @@ struct req {
 	const char *error_desc;
 	const char *allow;             /* Allow header for 405 */
 	const char *www_auth;          /* WWW-Authenticate for 401 (RFC 6750 §3) */
+	const char *csp_nonce;         /* RESP_HTML with an inline script: its CSP nonce */
 	const char *client_id;         /* for the access line, once authenticated */
 	const struct client *client;   /* the authenticated client (ep_token_client_auth) */
 	step_fn client_next;           /* what runs once it is authenticated */

@@ -11,6 +11,7 @@
 #include "ep_authorize.h"
 #include "ep_ciba.h"
 #include "ep_discovery.h"
+#include "ep_qr.h"
 #include "ep_token.h"
 #include "ep_userinfo.h"
 #include "gen.h"
@@ -34,6 +35,10 @@ static const struct route routes[] = {
 	{ "POST", "/login", ep_authorize_login, R_FORM | R_STORE | R_GUARD, 8192 },
 	{ "POST", "/consent", ep_authorize_consent, R_FORM | R_STORE, 8192 },
 	{ "POST", "/par", ep_authorize_par, BACK, 16384 },
+	{ "GET", "/qr/image", ep_authorize_qr_image, R_STORE, 0 },
+	{ "GET", "/qr/payload", ep_authorize_qr_payload, R_STORE, 0 },
+	{ "GET", "/qr/status", ep_authorize_qr_status, R_STORE, 0 },
+	{ "GET", "/qr/complete", ep_authorize_qr_complete, R_STORE, 0 },
 	{ "GET", "/logout", ep_authorize_logout, R_STORE, 0 },
 	{ "POST", "/logout", ep_authorize_logout, R_STORE, 16384 },
 	{ "POST", "/bc-authorize", ep_ciba_authorize, BACK, 16384 },
@@ -55,6 +60,8 @@ static const struct route routes[] = {
 	{ "POST", "/app/v1/login", ep_app_login, APP_AUTH, 8192 },
 	{ "GET", "/app/v1/me", ep_app_me, R_STORE, 0 },
 	{ "GET", "/app/v1/ciba/pending", ep_ciba_pending, R_STORE, 0 },
+	{ "POST", "/app/v1/qr/scan", ep_qr_scan, APP, 4096 },
+	{ "POST", "/app/v1/qr/decide", ep_qr_decide, APP, 8192 },
 	{ "POST", "/app/v1/ciba/decide", ep_ciba_decide, APP, 8192 },
 	{ "POST", "/app/v1/level2/chip", ep_app_level2_chip, APP, 64 * 1024 },
 };

@@ -23,6 +23,7 @@
  *   eid:{ID}:grants     set     the account's grant ids
  *   eid:{ID}:ciba:<r>   hash    a CIBA authentication request (rid r) for the app to decide
  *   eid:{ID}:cibas      zset    the account's pending CIBA rids, by expiry
+ *   eid:qr:<qid>        hash    a QR login transaction (qr.c): its secret, browser, status, account
  *   eid:authz:<h>       string  a pending authorization request (h = SHA-256 of its id)
  *   eid:authz:<h>:sms   hash    the SMS code of that login, when one was asked for
  *   eid:par:<h>         string  a pushed authorization request (RFC 9126), h = SHA-256 of its id
@@ -140,6 +141,11 @@ static inline int sk_ciba(char out[SK_MAX], const char *id, const char *rid)
 static inline int sk_cibas(char out[SK_MAX], const char *id)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "{%s}:cibas", id);
+}
+
+static inline int sk_qr(char out[SK_MAX], const char *qid)
+{
+	return snprintf(out, SK_MAX, SK_PREFIX "qr:%s", qid);
 }
 
 static inline int sk_authz(char out[SK_MAX], const char *h)

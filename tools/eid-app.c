@@ -14,6 +14,8 @@
  *                                    a session is open)
  *   eid-app [--state DIR] pending    the services waiting for this citizen's approval (CIBA)
  *   eid-app [--state DIR] approve ID | deny ID   decide one, signed by the device key
+ *   eid-app [--state DIR] scan PAYLOAD   a QR login shown by a browser: who asks, for what
+ *   eid-app [--state DIR] approve | deny         decide the QR login just scanned
  *
  * The state directory (default ./var/eid-app) holds device.pem (the device's P-256 key, 0600)
  * and state.json (ID number, device id, TOTP seed; 0600). --dev-sms reads the SMS code from the
@@ -59,7 +61,8 @@ static void usage(void)
 	        "       eid-app [--state DIR] login --passcode PIN\n"
 	        "       eid-app [--state DIR] level2 --sod FILE --dg1 FILE\n"
 	        "       eid-app [--state DIR] otp | status | pending\n"
-	        "       eid-app [--state DIR] approve ID | deny ID\n");
+	        "       eid-app [--state DIR] approve ID | deny ID\n"
+	        "       eid-app [--state DIR] scan PAYLOAD; eid-app approve | deny\n");
 }
 
 /* Prints the server's reason for a refusal and returns 1. */
@@ -497,6 +500,114 @@ out:
 	return ret;
 }
 
+static int save_state(const char *dir, json_t *st);
+
+/* A QR decision: a JWS by the device key over the transaction, the decision, the scan's nonce
+ * and the endpoint. */
+static char *sign_qr(const char *state, const char *url, const char *device_id, const char *qid,
+                     const char *nonce, const char *decision)
+{
+	size_t n = 0;
+	char *pem = read_file(state, "device.pem", &n), *out = NULL, aud[1100];
+	jwt_t *jwt = NULL;
+
+	snprintf(aud, sizeof(aud), "%s/app/v1/qr/decide", url);
+	if (pem != NULL && jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "qid", qid) == 0 &&
+	    jwt_add_grant(jwt, "decision", decision) == 0 && jwt_add_grant(jwt, "nonce", nonce) == 0 &&
+	    jwt_add_grant(jwt, "aud", aud) == 0 && jwt_add_header(jwt, "kid", device_id) == 0 &&
+	    jwt_set_alg(jwt, JWT_ALG_ES256, (unsigned char *)pem, (int)n) == 0)
+		out = jwt_encode_str(jwt);
+	jwt_free(jwt);
+	if (pem != NULL) {
+		sec_wipe(pem, n);
+		free(pem);
+	}
+	return out;
+}
+
+static int scan(const struct opts *o, const char *payload)
+{
+	json_t *st = load_state(o->state), *ans = NULL, *body;
+	const char *url, *session;
+	int status, ret = 1;
+
+	if (st == NULL)
+		return 1;
+	url = json_string_value(json_object_get(st, "url"));
+	if ((session = session_of(st)) == NULL)
+		goto out;
+	body = json_pack("{s:s}", "payload", payload);
+	status = tool_http_json("POST", endpoint(&(struct opts){ .url = url }, "/app/v1/qr/scan"),
+	                        body, session, 10, &ans);
+	json_decref(body);
+	if (status != 200) {
+		ret = refused("scan", status, ans);
+		ans = NULL;
+		goto out;
+	}
+	json_object_set(st, "qr", ans);
+	if (save_state(o->state, st) != 0)
+		goto out;
+	printf("%s asks to log you in\n  claims:  %s\n  level:   %s\n"
+	       "  browser: started at %lld from %s\n  decide within %lld s: eid-app approve | deny\n",
+	       json_string_value(json_object_get(ans, "client_name")),
+	       json_string_value(json_object_get(ans, "scope")),
+	       json_string_value(json_object_get(ans, "acr_values")),
+	       (long long)json_integer_value(json_object_get(ans, "browser_started_at")),
+	       json_string_value(json_object_get(ans, "browser_ip")),
+	       (long long)json_integer_value(json_object_get(ans, "expires_in")));
+	ret = 0;
+out:
+	json_decref(ans);
+	json_decref(st);
+	return ret;
+}
+
+static int qr_decide(const struct opts *o, const char *decision)
+{
+	json_t *st = load_state(o->state), *ans = NULL, *body, *qr;
+	const char *url, *session, *dev, *qid, *nonce;
+	char *sig = NULL;
+	int status, ret = 1;
+
+	if (st == NULL)
+		return 1;
+	url = json_string_value(json_object_get(st, "url"));
+	dev = json_string_value(json_object_get(st, "device_id"));
+	qr = json_object_get(st, "qr");
+	qid = json_string_value(json_object_get(qr, "qid"));
+	nonce = json_string_value(json_object_get(qr, "nonce"));
+	if ((session = session_of(st)) == NULL)
+		goto out;
+	if (qid == NULL || nonce == NULL) {
+		fprintf(stderr, "eid-app: scan a QR code first (eid-app scan PAYLOAD), or give the id of "
+		                "a pending request\n");
+		goto out;
+	}
+	if ((sig = sign_qr(o->state, url, dev, qid, nonce, decision)) == NULL) {
+		fprintf(stderr, "eid-app: could not sign with the device key\n");
+		goto out;
+	}
+	body = json_pack("{s:s, s:s, s:s}", "qid", qid, "decision", decision, "signature", sig);
+	status = tool_http_json("POST", endpoint(&(struct opts){ .url = url }, "/app/v1/qr/decide"),
+	                        body, session, 10, &ans);
+	json_decref(body);
+	if (status != 200) {
+		ret = refused(decision, status, ans);
+		ans = NULL;
+		goto out;
+	}
+	json_object_del(st, "qr");
+	save_state(o->state, st);
+	printf("%s\n", strcmp(decision, "approve") == 0 ? "approved" : "denied");
+	ret = 0;
+out:
+	free(sig);
+	json_decref(ans);
+	json_decref(st);
+	return ret;
+}
+
 static int save_state(const char *dir, json_t *st)
 {
 	char *s = json_dumps(st, JSON_INDENT(2));
@@ -727,6 +838,11 @@ int main(int argc, char **argv)
 	if (optind == argc - 2 && (strcmp(argv[optind], "approve") == 0 ||
 	                           strcmp(argv[optind], "deny") == 0))
 		return decide(&o, argv[optind + 1], argv[optind]);
+	if (optind == argc - 2 && strcmp(argv[optind], "scan") == 0)
+		return scan(&o, argv[optind + 1]);
+	if (optind == argc - 1 && (strcmp(argv[optind], "approve") == 0 ||
+	                           strcmp(argv[optind], "deny") == 0))
+		return qr_decide(&o, argv[optind]);
 	if (optind != argc - 1) {
 		usage();
 		return 2;

@@ -96,6 +96,9 @@ authd is running.
   curl http://127.0.0.1:8080/metrics
 
 open http://127.0.0.1:8081/ and log in as 001085012345 / Matkhau#2026 with the code from \`$EIDAPP --state var/eid-app otp\`
+or log in with the app: copy the payload shown under the QR code (development only) and run
+  $EIDAPP --state var/eid-app login --passcode 468213
+  $EIDAPP --state var/eid-app scan 'EID1....'   then   $EIDAPP --state var/eid-app approve
 
 Reload keys and clients: kill -HUP $(pgrep -o -f "authd -c config/authd.json" || echo PID)
 Press Ctrl-C to stop everything.

@@ -2,7 +2,8 @@
 -- RFC 6238 §5.2: a later login with a step at or before it fails), open the SSO session.
 -- KEYS[1] account   KEYS[2] session   KEYS[3] the account's session set
 -- ARGV[1] TOTP step ('' for an SMS code)   ARGV[2] idle lifetime (s)   ARGV[3] auth_time
--- ARGV[4] acr   ARGV[5] amr (JSON)   ARGV[6] sid
+-- ARGV[4] acr   ARGV[5] amr (JSON)   ARGV[6] sid   ARGV[7] 'qr' when the app confirmed it (no
+-- password was checked: its failures stay)
 -- Returns 'ok', 'gone' (no longer active), or 'replay' (the TOTP step was used meanwhile).
 if redis.call('HGET', KEYS[1], 'status') ~= 'active' then
   return 'gone'
@@ -14,7 +15,9 @@ if ARGV[1] ~= '' then
   end
   redis.call('HSET', KEYS[1], 'totp_step', ARGV[1])
 end
-redis.call('HSET', KEYS[1], 'pwd_fails', 0)
+if ARGV[7] ~= 'qr' then
+  redis.call('HSET', KEYS[1], 'pwd_fails', 0)
+end
 redis.call('HSET', KEYS[2], 'auth_time', ARGV[3], 'acr', ARGV[4], 'amr', ARGV[5], 'sid', ARGV[6])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
 redis.call('SADD', KEYS[3], KEYS[2])

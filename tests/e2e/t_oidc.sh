@@ -51,6 +51,9 @@ suite_oidc_code_flow() {
 		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -qi "^Content-Type: text/html" <<<"$0" && grep -qi "^Cache-Control: no-store" <<<"$0" && grep -q "frame-ancestors .none." <<<"$0" && grep -q "name=\"password\"" <<<"$0" && grep -q "name=\"otp\"" <<<"$0" && grep -q "name=\"id_number\"" <<<"$0"' "$p"
 	check "the form names the RP, prefills login_hint, speaks English for ui_locales=en" bash -c \
 		'grep -q "Demo RP (dev only)" <<<"$0" && grep -q "value=\"001085012345\"" <<<"$0" && grep -q "Log in with eID" <<<"$0"' "$p"
+	local q; q=$(grep -o 'src="/qr/image?qid=[^"]*"' <<<"$p" | head -1 | sed 's/.*qid=//; s/"$//')
+	check "outside development the QR payload is not served as text (/qr/payload: 404)" bash -c \
+		'[ -n "$1" ] && [ "$(curl -sS -o /dev/null -w "%{http_code}" -b "$0" "$2$1")" = 404 ]' "$J" "$q" "$(url '/qr/payload?qid=')"
 	check "the browser gets its binding cookie (HttpOnly, SameSite=Lax)" bash -c \
 		'grep -qi "^Set-Cookie: eid_tx=.*HttpOnly; SameSite=Lax" <<<"$0"' "$p"
 	out=$(login_post "$J" "$p" 000000)
@@ -119,8 +122,10 @@ suite_oidc_code_flow() {
 	check "12 h after the login (sessions.max_s) the session no longer answers: the login form" grep -q 'name="password"' <<<"$out"
 	redis-cli -p "$REDIS_PORT" hset "$k" auth_time "$(date +%s)" >/dev/null
 	out=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:2')")
-	check "acr_values level 2 with a level-1 session is never silently lowered (unmet_authentication_requirements)" bash -c \
-		'[[ "$(grep -i "^Location:" <<<"$0")" == *"error=unmet_authentication_requirements"* ]]' "$out"
+	check "acr_values level 2 with a level-1 session is never silently lowered: the QR login only" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "/qr/image" <<<"$0" && ! grep -q "name=\"password\"" <<<"$0"' "$out"
+	out=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:2&prompt=none')")
+	check "... and with prompt=none: login_required" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"error=login_required"* ]]' "$out"
 }
 
 suite_oidc_refusals() {

@@ -1,0 +1,100 @@
+# End-to-end: QR login. The browser side over HTTP (a cookie jar), eid-app as the phone: it scans
+# the payload (read from the QR image itself with zbarimg, or the dev-mode text) and approves.
+
+qr_env() { oidc_env ".qr.show_payload = true | .qr.tolerance_s = ${1:-3}" || return 1; APP --state "$E2E_DIR/app" login --passcode 468213 >/dev/null; }
+qid_of() { grep -o 'src="/qr/image?qid=[^"]*"' <<<"$1" | head -1 | sed 's/.*qid=//; s/"$//'; }
+qr_get() { curl -sS -b "$1" -c "$1" "$(url "/qr/$2?qid=$3")"; }
+# the payload as the phone's camera sees it: the SVG rasterized and decoded by zbarimg
+qr_decode() { qr_get "$1" image "$2" > "$E2E_DIR/qr.svg" && rsvg-convert -w 400 "$E2E_DIR/qr.svg" -o "$E2E_DIR/qr.png" && zbarimg --quiet --raw "$E2E_DIR/qr.png" 2>/dev/null; }
+
+suite_qr_login() {
+	qr_env || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar p qid payload out code idt
+	p=$(browse "$J" "$(authz_url)")
+	qid=$(qid_of "$p")
+	check "the login page shows a QR code beside the form, with a CSP-nonced script" bash -c \
+		'[ -n "$1" ] && grep -q "<script nonce=" <<<"$0" && grep -q "name=\"password\"" <<<"$0" && grep -qi "^Content-Security-Policy: .*script-src .nonce-" <<<"$0"' "$p" "$qid"
+	out=$(curl -sS -D - -o /dev/null -b "$J" "$(url "/qr/image?qid=$qid")" | tr -d '\r')
+	check "/qr/image is an SVG, not cached" bash -c 'grep -qi "^Content-Type: image/svg+xml" <<<"$0" && grep -qi "^Cache-Control: no-store" <<<"$0"' "$out"
+	payload=$(qr_decode "$J" "$qid")
+	check "the QR image decodes (zbarimg) to EID1.<qid>.<second>.<code>" bash -c '[[ "$0" =~ ^EID1\.$1\.[0-9]+\.[A-Za-z0-9_-]{11}$ ]]' "$payload" "$qid"
+	check "dev mode: /qr/payload gives the same kind of payload as text" bash -c '[[ "$(curl -sS -b "$0" "$1")" =~ ^EID1\. ]]' "$J" "$(url "/qr/payload?qid=$qid")"
+	check "status: pending" test "$(qr_get "$J" status "$qid")" = '{"status":"pending"}'
+	check "another browser learns nothing of the transaction" bash -c '! grep -q "pending" <<<"$0"' "$(qr_get "$E2E_DIR/other" status "$qid")"
+	out=$(APP --state "$E2E_DIR/app" scan "$payload")
+	check "eid-app scan: who asks, the claims, the level, when and from where the browser started" bash -c \
+		'grep -q "Demo RP (dev only) asks to log you in" <<<"$0" && grep -q "openid profile" <<<"$0" && grep -q "urn:eid:level:1" <<<"$0" && grep -q "from 127.0.0.1" <<<"$0"' "$out"
+	check "status: scanned" test "$(qr_get "$J" status "$qid")" = '{"status":"scanned"}'
+	mkdir -p "$E2E_DIR/evil"; cp "$E2E_DIR/app/state.json" "$E2E_DIR/evil/"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$E2E_DIR/evil/device.pem" 2>/dev/null
+	out=$(APP --state "$E2E_DIR/evil" approve 2>&1)
+	check "an approval signed by another device's key: 401 invalid_device" grep -q "401 invalid_device" <<<"$out"
+	check "eid-app approve: approved" test "$(APP --state "$E2E_DIR/app" approve)" = approved
+	check "status: approved" test "$(qr_get "$J" status "$qid")" = '{"status":"approved"}'
+	cp "$E2E_DIR/app/state.json" "$E2E_DIR/app/state.again"
+	out=$(curl -sS -b "$E2E_DIR/other" "$(url "/qr/complete?qid=$qid")" -o /dev/null -w '%{http_code}')
+	check "a second browser cannot collect the approval" test "$out" -ge 400
+	p=$(browse "$J" "$(url "/qr/complete?qid=$qid")")
+	check "the browser collects it: logged in (the consent page), SSO cookie set" bash -c \
+		'grep -q "action=\"/consent\"" <<<"$0" && grep -qi "^Set-Cookie: eid_sso=" <<<"$0"' "$p"
+	out=$(browse "$J" "$(url "/qr/complete?qid=$qid")")
+	check "the approval is collected once" test "$(status_of "$out")" = 400
+	code=$(qparam code "$(location_of "$(consent_post "$J" "$p")")")
+	idt=$(redeem "$code" | cut -d' ' -f2- | jq -r .id_token)
+	check "the ID token of an app-confirmed login: acr level 1 (the account's), amr hwk+pin" bash -c \
+		'node "$0/jwt_verify.mjs" "$1" "$2" | jqe ".claims.acr == \"urn:eid:level:1\" and .claims.amr == [\"hwk\",\"pin\"]"' "$HERE" "$(url /jwks)" "$idt"
+	# deny
+	local J2=$E2E_DIR/jar2
+	p=$(browse "$J2" "$(authz_url)"); qid=$(qid_of "$p")
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$J2" payload "$qid")" >/dev/null
+	out=$(APP --state "$E2E_DIR/app" approve 2>&1 >/dev/null; APP --state "$E2E_DIR/app" scan "$(qr_get "$J2" payload "$qid")" 2>&1)
+	check "a decided transaction cannot be scanned or approved again" grep -q "404 not_found" <<<"$out"
+	local J3=$E2E_DIR/jar3
+	p=$(browse "$J3" "$(authz_url)"); qid=$(qid_of "$p")
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$J3" payload "$qid")" >/dev/null
+	check "eid-app deny: denied" test "$(APP --state "$E2E_DIR/app" deny)" = denied
+	out=$(browse "$J3" "$(url "/qr/complete?qid=$qid")")
+	check "... and the browser goes back to the RP with access_denied" bash -c \
+		'[[ "$(grep -i "^Location:" <<<"$0")" == *"error=access_denied"* && "$(grep -i "^Location:" <<<"$0")" == *"state=st-1"* ]]' "$out"
+}
+
+suite_qr_refusals() {
+	qr_env 1 || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar p qid payload out
+	p=$(browse "$J" "$(authz_url)"); qid=$(qid_of "$p")
+	payload=$(qr_get "$J" payload "$qid")
+	sleep 2.5
+	out=$(APP --state "$E2E_DIR/app" scan "$payload" 2>&1)
+	check "a code older than qr.tolerance_s (a photo relayed): refused" grep -q "400 invalid_code" <<<"$out"
+	out=$(APP --state "$E2E_DIR/app" scan "${payload%?}x" 2>&1)
+	check "a tampered code: refused" grep -q "400 invalid_code" <<<"$out"
+	out=$(APP --state "$E2E_DIR/app" scan "EID1.AAAAAAAAAAAAAAAAAAAAAA.1.AAAAAAAAAAA" 2>&1)
+	check "an unknown transaction: 404" grep -q "404 not_found" <<<"$out"
+	# another citizen cannot take over a transaction someone scanned
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$J" payload "$qid")" >/dev/null
+	local B=$E2E_DIR/app-b
+	APP --state "$B" -c "$E2E_DIR/authd.json" --dev-sms activate --id 002203852315 --phone 0372387804 --name "Hồ Minh Sơn" --dob 2003-03-06 --password 'Matkhau#2026' --passcode 468213 >/dev/null
+	APP --state "$B" login --passcode 468213 >/dev/null
+	out=$(APP --state "$B" scan "$(qr_get "$J" payload "$qid")" 2>&1)
+	check "a transaction scanned by one account cannot be scanned by another (409)" grep -q "409 taken" <<<"$out"
+	# level 2 via QR (step-up)
+	local L=$E2E_DIR/jar-l2
+	p=$(browse "$L" "$(authz_url '&acr_values=urn:eid:level:2')"); qid=$(qid_of "$p")
+	check "acr_values level 2: the page offers the QR code only (no password form)" bash -c \
+		'[ -n "$1" ] && ! grep -q "name=\"password\"" <<<"$0" && grep -q "level-2\|mức 2" <<<"$0"' "$p" "$qid"
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$L" payload "$qid")" >/dev/null
+	out=$(APP --state "$E2E_DIR/app" approve 2>&1)
+	check "approved from a level-1 account: 403 level_too_low, the login is denied" bash -c \
+		'grep -q "403 level_too_low" <<<"$0" && [ "$(curl -sS -b "$1" "$2")" = "{\"status\":\"denied\"}" ]' "$out" "$L" "$(url "/qr/status?qid=$qid")"
+	redis-cli -p "$REDIS_PORT" hset "eid:{001085012345}:acct" level 2 >/dev/null # chip or officer: tested elsewhere
+	p=$(browse "$L" "$(authz_url '&acr_values=urn:eid:level:2')"); qid=$(qid_of "$p")
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$L" payload "$qid")" >/dev/null
+	APP --state "$E2E_DIR/app" approve >/dev/null
+	p=$(browse "$L" "$(url "/qr/complete?qid=$qid")")
+	[ "$(status_of "$p")" = 200 ] && p=$(consent_post "$L" "$p")
+	out=$(redeem "$(qparam code "$(location_of "$p")")" | cut -d' ' -f2- | jq -r .id_token)
+	check "step-up: a level-2 account's approval gives acr urn:eid:level:2" bash -c \
+		'node "$0/jwt_verify.mjs" "$1" "$2" | jqe ".claims.acr == \"urn:eid:level:2\""' "$HERE" "$(url /jwks)" "$out"
+	out=$(browse "$L" "$(authz_url '&acr_values=urn:eid:level:2&prompt=none')")
+	check "the level-2 session then answers level-2 requests (prompt=none: a code)" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
+}
