@@ -46,6 +46,26 @@ static void test_html_login_escapes_rp_name_and_prefill(void **state)
 	assert_null(strstr(s, "role=\"alert\""));
 }
 
+static void test_html_login_qr_block(void **state)
+{
+	struct html_login p = { .locale = "en", .tid = "t", .csrf = "c", .client_name = "RP",
+		                .qid = "AbCdEfGhIjKlMnOpQrStUv", .nonce = "n0nce" };
+	char *s;
+
+	(void)state;
+	s = html_login(&A, &p);
+	assert_non_null(strstr(s, "src=\"/qr/image?qid=AbCdEfGhIjKlMnOpQrStUv\""));
+	assert_non_null(strstr(s, "<script nonce=\"n0nce\">"));
+	assert_non_null(strstr(s, "id=\"qrp\" hidden")); /* no payload text outside development */
+	assert_non_null(strstr(s, "name=\"password\""));
+	p.dev_payload = 1;
+	p.qr_only = 1;
+	s = html_login(&A, &p);
+	assert_null(strstr(s, "id=\"qrp\" hidden"));
+	assert_null(strstr(s, "name=\"password\"")); /* level 2: the app only */
+	assert_non_null(strstr(s, "level-2 account"));
+}
+
 static void test_html_consent_lists_only_requested_claims(void **state)
 {
 	char *s;
@@ -78,6 +98,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_html_login_escapes_rp_name_and_prefill),
+		cmocka_unit_test(test_html_login_qr_block),
 		cmocka_unit_test(test_html_consent_lists_only_requested_claims),
 		cmocka_unit_test(test_html_error_and_logout),
 	};
