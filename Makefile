@@ -45,6 +45,11 @@ $(TOOLOBJ): | $(B)/gen/lua_gen.h
 $(TOOLS): $(B)/%: tools/%.c $(B)/libtools.a $(B)/libauthd.a
 	$(CC) $(CFLAGS) -Iauthd -Itools/lib -o $@ $< $(B)/libtools.a $(B)/libauthd.a $(LDLIBS)
 
+# The benchmarks' load generator (tests/bench/loadgen.c) borrows the daemon's base64url.
+$(B)/bench/loadgen: tests/bench/loadgen.c $(B)/libauthd.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iauthd -o $@ $< $(B)/libauthd.a $(LDLIBS) -lm
+
 # Unit tests link the tools' library too (test_rp tests tools/lib/rp.c); unused members of an
 # archive are not linked in.
 $(B)/tests/%: tests/unit/%.c $(B)/libtools.a $(B)/libauthd.a
@@ -72,7 +77,7 @@ run: deps
 	@tools/run.sh $(B)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS)
+	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS) $(B)/bench/loadgen
 	@tests/bench/discovery.sh $(B)/authd
 	@tests/bench/login_storm.sh $(B)
 	@tests/bench/tokens.sh $(B)
@@ -81,4 +86,4 @@ clean:
 	rm -rf build build-asan
 
 .PHONY: all deps keys test asan run bench clean
--include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d)
+-include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d) $(B)/bench/loadgen.d

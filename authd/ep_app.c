@@ -1049,8 +1049,8 @@ static enum step login_loaded(struct req *r)
 static enum step login_verified(struct req *r)
 {
 	struct login *l = r->ctx;
-	char now[24], ttl[24], max[24], first[24], lmax[24], idle[24], h[48], rnd[48];
-	const char *args[13];
+	char now[24], ttl[24], max[24], first[24], lmax[24], idle[24], h[48], rnd[48], nsess[24];
+	const char *args[14];
 	char *sess;
 
 	if (l->job.rc != 0 && l->job.rc != E_CRYPTO)
@@ -1066,6 +1066,7 @@ static enum step login_verified(struct req *r)
 	snprintf(first, sizeof(first), "%lld", r->gen->conf->lock_first);
 	snprintf(lmax, sizeof(lmax), "%lld", r->gen->conf->lock_max);
 	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->app_session_idle);
+	snprintf(nsess, sizeof(nsess), "%d", LIM_APP_SESSIONS);
 	sess = arena_printf(&r->arena,
 	                    "{\"device_id\":\"%s\",\"amr\":[\"pin\",\"hwk\"],\"auth_time\":%s}",
 	                    l->device_id, now);
@@ -1085,7 +1086,8 @@ static enum step login_verified(struct req *r)
 	args[10] = idle;
 	args[11] = l->device_id;
 	args[12] = sess;
-	return store_eval(r, login_done, LUA_APP_LOGIN_COMMIT, 4, 13, args, NULL);
+	args[13] = nsess;
+	return store_eval(r, login_done, LUA_APP_LOGIN_COMMIT, 4, 14, args, NULL);
 }
 
 static enum step login_done(struct req *r)

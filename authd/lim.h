@@ -48,6 +48,9 @@
 #define LIM_KID 47                   /* a JWK "kid" (ours are 43: base64url SHA-256) */
 #define LIM_JWS_TYP 32               /* a JWS "typ" we sign ("JWT", "at+jwt", "logout+jwt") */
 
+/* Accounts. */
+#define LIM_APP_SESSIONS 16          /* live app sessions per account; a login past it ends others */
+
 /* Registrations (appended by clients.c). */
 #define LIM_HOST 253                 /* a host name (RFC 1035), e.g. sector_identifier */
 #define LIM_SCOPE_STR (LIM_SCOPES * (LIM_SCOPE + 1)) /* a space-separated scope string */

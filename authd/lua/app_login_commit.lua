@@ -6,7 +6,7 @@
 -- ARGV[1] 'ok' | 'bad' (passcode verdict)   ARGV[2] now (unix s)   ARGV[3] challenge lifetime (s)
 -- ARGV[4] failures allowed   ARGV[5] first lock (s)   ARGV[6] longest lock (s)
 -- ARGV[7] session idle lifetime (s)   ARGV[8] device id the login was signed with
--- ARGV[9] session JSON
+-- ARGV[9] session JSON   ARGV[10] live sessions kept per account (LIM_APP_SESSIONS)
 -- Returns {'ok'} | {'replay'} | {'gone'} (account or device changed meanwhile)
 --       | {'bad', failures left} | {'locked', seconds}
 if redis.call('SET', KEYS[2], 1, 'NX', 'EX', tonumber(ARGV[3])) == false then
@@ -23,10 +23,16 @@ end
 if ARGV[1] == 'ok' then
   redis.call('HSET', KEYS[1], 'pin_fails', 0, 'last_app_login', now)
   redis.call('SET', KEYS[3], ARGV[9], 'EX', tonumber(ARGV[7]))
-  -- forget sessions that expired by themselves, so the set stays small
-  if redis.call('SCARD', KEYS[4]) >= 16 then
+  -- Keep the set (and this loop, run on every login) small: forget sessions that expired by
+  -- themselves, then, if it is still full, end others: the account has one device, whose app
+  -- holds the newest session; unbounded, a device logging in all day made each commit slower.
+  local max_sess = tonumber(ARGV[10])
+  if redis.call('SCARD', KEYS[4]) >= max_sess then
     for _, k in ipairs(redis.call('SMEMBERS', KEYS[4])) do
       if redis.call('EXISTS', k) == 0 then redis.call('SREM', KEYS[4], k) end
+    end
+    while redis.call('SCARD', KEYS[4]) >= max_sess do
+      redis.call('DEL', redis.call('SPOP', KEYS[4]))
     end
   end
   redis.call('SADD', KEYS[4], KEYS[3])

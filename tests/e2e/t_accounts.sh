@@ -341,6 +341,14 @@ suite_app_login() {
 	out=$(post /app/v1/login "{\"id_number\":\"079191000001\",\"challenge\":\"$(challenge 079191000001)\",\"signature\":\"$p\",\"passcode\":\"468213\"}")
 	check "an ID number without an account answers like a wrong device (no enumeration)" bash -c \
 		'[ "${0%% *}" = 401 ] && jqe ".error == \"invalid_device\"" <<<"${0#* }"' "$out"
+	# a device logging in again and again: each commit walks the account's sessions, so their
+	# number is bounded (16): older ones end, the newest works
+	for _ in $(seq 18); do APP --state "$S" login --passcode 468213 >/dev/null 2>&1; done
+	tok=$(jq -r .session "$S/state.json")
+	check "at most 16 live app sessions per account (older ones end); the newest works" bash -c \
+		'[ "$(redis-cli -p "$0" scard "eid:{001085012345}:sessions")" -le 16 ] &&
+		 [ "$(redis-cli -p "$0" --scan --pattern "eid:{001085012345}:as:*" | wc -l)" -le 16 ] &&
+		 curl -fsS -o /dev/null -H "Authorization: Bearer $1" "$2"' "$REDIS_PORT" "$tok" "$(url /app/v1/me)"
 }
 
 suite_app_lockout() {
