@@ -894,11 +894,14 @@ static enum step sms_checked(struct req *r)
 	return login_commit(r, -1, "[\"pwd\",\"sms\"]");
 }
 
-static enum step login_commit(struct req *r, long long step, const char *amr)
+/* Opens the SSO session for z->id with z->auth_time, z->acr and z->amr (web_login_commit.lua):
+ * a new cookie secret, its hash as the key, a sid derived from it. `step` is the TOTP step used
+ * (-1: none); `how` is "password" or "qr" (an app confirmation keeps the password failures). */
+static enum step session_open(struct req *r, long long step, const char *how)
 {
 	struct az *z = r->ctx;
 	char secret[64], h[H_LEN], ref[SREF_SIZE], kacct[SK_MAX], kset[SK_MAX], st[24], idle[24];
-	char at[24];
+	char at[24], sh[H_LEN], pre[80];
 	const char *args[10];
 
 	if (sec_random_token(secret, SECRET_BYTES) != 0 ||
@@ -908,26 +911,29 @@ static enum step login_commit(struct req *r, long long step, const char *amr)
 	b64_sha256(secret, h);
 	sk_sso(z->sso_key, z->id, h);
 	/* sid (OIDC Front/Back-Channel Logout): names the session without revealing its cookie */
-	{
-		char sh[H_LEN], pre[80];
-
-		snprintf(pre, sizeof(pre), "sid:%s", secret);
-		b64_sha256(pre, sh);
-		snprintf(z->sid, sizeof(z->sid), "%.22s", sh);
-	}
+	snprintf(pre, sizeof(pre), "sid:%s", secret);
+	b64_sha256(pre, sh);
+	snprintf(z->sid, sizeof(z->sid), "%.22s", sh);
 	sk_acct(kacct, z->id);
 	sk_ssos(kset, z->id);
-	z->auth_time = (long long)time(NULL);
-	z->acr = "urn:eid:level:1";
-	z->amr = amr;
 	snprintf(st, sizeof(st), "%lld", step);
 	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->sso_idle);
 	snprintf(at, sizeof(at), "%lld", z->auth_time);
 	args[0] = kacct, args[1] = z->sso_key, args[2] = kset;
 	args[3] = step >= 0 ? st : "";
 	args[4] = idle, args[5] = at, args[6] = z->acr, args[7] = z->amr, args[8] = z->sid;
-	args[9] = "password";
+	args[9] = how;
 	return store_eval(r, login_committed, LUA_WEB_LOGIN_COMMIT, 3, 10, args, NULL);
+}
+
+static enum step login_commit(struct req *r, long long step, const char *amr)
+{
+	struct az *z = r->ctx;
+
+	z->auth_time = (long long)time(NULL);
+	z->acr = "urn:eid:level:1";
+	z->amr = amr;
+	return session_open(r, step, "password");
 }
 
 static enum step login_committed(struct req *r)
@@ -1224,7 +1230,6 @@ static enum step qc_taken(struct req *r)
 	return store_cmd(r, qc_tx, "GET %s", key);
 }
 
-static enum step qr_session(struct req *r);
 
 static enum step qc_tx(struct req *r)
 {
@@ -1247,32 +1252,6 @@ static enum step qc_tx(struct req *r)
 	if (strcmp(z->action, "approved") != 0)
 		return redirect_error(r, z, "access_denied", "the citizen declined in the app");
 	acct_id_mask(z->id, z->masked);
-	return qr_session(r);
+	return session_open(r, -1, "qr"); /* acr and amr as the app's approval says */
 }
 
-/* The SSO session of an app-confirmed login (acr and amr as the app's approval says). */
-static enum step qr_session(struct req *r)
-{
-	struct az *z = r->ctx;
-	char secret[64], h[H_LEN], ref[SREF_SIZE], kacct[SK_MAX], kset[SK_MAX], idle[24], at[24];
-	char sh[H_LEN], pre[80];
-	const char *args[10];
-
-	if (sec_random_token(secret, SECRET_BYTES) != 0 ||
-	    sref_make(r->gen->data_key, "sso", z->id, ref) != 0)
-		return req_fail(r, 500, "server_error", NULL);
-	snprintf(z->sso_cookie, sizeof(z->sso_cookie), "%s.%s", ref, secret);
-	b64_sha256(secret, h);
-	sk_sso(z->sso_key, z->id, h);
-	snprintf(pre, sizeof(pre), "sid:%s", secret);
-	b64_sha256(pre, sh);
-	snprintf(z->sid, sizeof(z->sid), "%.22s", sh);
-	sk_acct(kacct, z->id);
-	sk_ssos(kset, z->id);
-	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->sso_idle);
-	snprintf(at, sizeof(at), "%lld", z->auth_time);
-	args[0] = kacct, args[1] = z->sso_key, args[2] = kset, args[3] = "";
-	args[4] = idle, args[5] = at, args[6] = z->acr, args[7] = z->amr, args[8] = z->sid;
-	args[9] = "qr";
-	return store_eval(r, login_committed, LUA_WEB_LOGIN_COMMIT, 3, 10, args, NULL);
-}
