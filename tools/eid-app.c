@@ -816,24 +816,37 @@ int main(int argc, char **argv)
 		          .conf = "config/authd.json" };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:", lo, NULL)) != -1) {
-		switch (c) {
-		case 'u': o.url = optarg; break;
-		case 's': o.state = optarg; break;
-		case 'c': o.conf = optarg; break;
-		case 'D': o.dev_sms = 1; break;
-		case 'i': o.id = optarg; break;
-		case 'p': o.phone = optarg; break;
-		case 'n': o.name = optarg; break;
-		case 'b': o.dob = optarg; break;
-		case 'w': o.password = optarg; break;
-		case 'P': o.passcode = optarg; break;
-		case 'd': o.device_name = optarg; break;
-		case 'k': o.code = optarg; break;
-		case 'S': o.sod = optarg; break;
-		case 'G': o.dg1 = optarg; break;
-		default: usage(); return 2;
+	/* "+": stop at the command word. The arguments of approve, deny and
+	 * scan are server-made identifiers that may begin with '-' (base64url),
+	 * so they are never read as options; the other commands take options
+	 * after the word too, so parsing resumes past it. */
+	for (int pass = 0; pass < 2; pass++) {
+		while ((c = getopt_long(argc, argv, "+c:", lo, NULL)) != -1) {
+			switch (c) {
+			case 'u': o.url = optarg; break;
+			case 's': o.state = optarg; break;
+			case 'c': o.conf = optarg; break;
+			case 'D': o.dev_sms = 1; break;
+			case 'i': o.id = optarg; break;
+			case 'p': o.phone = optarg; break;
+			case 'n': o.name = optarg; break;
+			case 'b': o.dob = optarg; break;
+			case 'w': o.password = optarg; break;
+			case 'P': o.passcode = optarg; break;
+			case 'd': o.device_name = optarg; break;
+			case 'k': o.code = optarg; break;
+			case 'S': o.sod = optarg; break;
+			case 'G': o.dg1 = optarg; break;
+			default: usage(); return 2;
+			}
 		}
+		if (pass == 1 || optind + 1 >= argc || strcmp(argv[optind], "approve") == 0 ||
+		    strcmp(argv[optind], "deny") == 0 || strcmp(argv[optind], "scan") == 0)
+			break;
+		char *cmd = argv[optind]; /* move the word to the end */
+
+		memmove(&argv[optind], &argv[optind + 1], (size_t)(argc - optind - 1) * sizeof *argv);
+		argv[argc - 1] = cmd;
 	}
 	if (optind == argc - 2 && (strcmp(argv[optind], "approve") == 0 ||
 	                           strcmp(argv[optind], "deny") == 0))

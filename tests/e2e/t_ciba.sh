@@ -60,6 +60,9 @@ suite_ciba() {
 	out=$(ciba_poll "$arid")
 	check "eid-app deny: the bank gets access_denied" bash -c \
 		'[ "${0%% *}" = 400 ] && jqe ".error == \"access_denied\"" <<<"${0#* }"' "$out"
+	out=$(APP --state "$E2E_DIR/app" deny -1NotAnId 2>&1; echo "rc=$?")
+	check "eid-app deny takes an ID beginning with '-' as the ID, not an option" bash -c \
+		'[[ "$0" != *usage:* && "$0" != *"rc=2" && "$0" == *rc=1 ]]' "$out"
 	arid=$(bc_authorize -d requested_expiry=1 | cut -d' ' -f2- | jq -r .auth_req_id)
 	sleep 2
 	out=$(ciba_poll "$arid")
