@@ -64,6 +64,7 @@ static const struct conf_key conf_keys[] = {
 	{ "qr.expires_s", CK_INT, O(qr_ttl), 30, 600, "120" },
 	/* how old a scanned code may be: the scan's round trip plus a photo's worth of delay */
 	{ "qr.tolerance_s", CK_INT, O(qr_tolerance), 1, 10, "3" },
+	{ "qr.wait_s", CK_INT, O(qr_wait), 1, 60, "25" },
 	{ "qr.show_payload", CK_BOOL, O(qr_show_payload), 0, 0, "false" },
 	{ "sessions.idle_s", CK_INT, O(sso_idle), 60, 86400, "1800" },
 	{ "sessions.max_s", CK_INT, O(sso_max), 300, 30LL * 86400, "43200" },

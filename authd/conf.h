@@ -58,7 +58,7 @@ struct conf {
 	long long challenge_ttl, app_session_idle;      /* app login */
 	long long sso_idle, sso_max;                    /* browser (SSO) sessions */
 	long long ciba_ttl;                             /* a CIBA request's lifetime */
-	long long qr_ttl, qr_tolerance;                 /* QR login transactions */
+	long long qr_ttl, qr_tolerance, qr_wait;        /* QR login transactions; status long-poll */
 	int qr_show_payload;                            /* development: the payload as text */
 	long long pin_failures, lock_first, lock_max;   /* lockout after wrong passcodes */
 

@@ -19,6 +19,7 @@
 #include "html.h"
 #include "jws.h"
 #include "http.h"
+#include "notify.h"
 #include "otp.h"
 #include "pass.h"
 #include "qr.h"
@@ -1082,6 +1083,9 @@ enum step ep_authorize_logout(struct req *r)
 struct qb {
 	char qid[QR_ID_LEN + 1], key[SK_MAX], bh[H_LEN];
 	int what; /* QB_IMAGE, QB_PAYLOAD, QB_STATUS */
+	char topic[SK_MAX];
+	const char *since; /* QB_STATUS: answer when the status is no longer this one */
+	time_t until;      /* ... or at this time, whichever comes first */
 };
 
 enum { QB_IMAGE, QB_PAYLOAD, QB_STATUS };
@@ -1104,6 +1108,34 @@ static int qb_begin(struct req *r, struct qb *b)
 	return 0;
 }
 
+static enum step qb_loaded(struct req *r);
+
+static enum step qs_reload(struct req *r)
+{
+	struct qb *b = r->ctx;
+
+	return store_cmd(r, qb_loaded, "HMGET %s status b secret created exp", b->key);
+}
+
+/* A long-poll (?since=STATUS) waits while the status is still that one, the app has not
+ * decided, the wait (qr.wait_s, and the transaction's own expiry) is not over and the worker
+ * is not draining. */
+static int qs_park(struct req *r, struct qb *b, const char *st, const struct sreply *exp)
+{
+	time_t now = time(NULL), end;
+
+	if (b->since == NULL || strcmp(st, b->since) != 0 || r->w->draining ||
+	    (strcmp(st, "pending") != 0 && strcmp(st, "scanned") != 0))
+		return 0;
+	if (b->until == 0) {
+		end = now + (time_t)r->gen->conf->qr_wait;
+		if (exp->type == SR_STRING && atoll(exp->str) + 1 < end)
+			end = (time_t)atoll(exp->str) + 1;
+		b->until = end;
+	}
+	return b->until > now;
+}
+
 static enum step qb_loaded(struct req *r)
 {
 	struct qb *b = r->ctx;
@@ -1124,8 +1156,12 @@ static enum step qb_loaded(struct req *r)
 	}
 	st = x->elem[0]->str;
 	if (b->what == QB_STATUS) {
-		body = arena_printf(&r->arena, "{\"status\":\"%s\"}",
-		                    strcmp(st, "used") == 0 ? "expired" : st);
+		if (strcmp(st, "used") == 0)
+			st = "expired";
+		if (qs_park(r, b, st, x->elem[4]))
+			return notify_wait(r, b->topic, (long long)(b->until - time(NULL)) * 1000,
+			                   qs_reload);
+		body = arena_printf(&r->arena, "{\"status\":\"%s\"}", st);
 		return body ? http_reply(r, 200, "application/json", body, strlen(body), RESP_NOSTORE)
 		            : req_fail_oom(r);
 	}
@@ -1154,6 +1190,10 @@ static enum step qb_run(struct req *r, int what)
 		return req_fail(r, 404, "not_found", NULL);
 	if (qb_begin(r, b) != 0)
 		return STEP_DONE;
+	if (what == QB_STATUS) {
+		b->since = form_get(r->form, "since");
+		sk_qr_topic(b->topic, b->qid);
+	}
 	return store_cmd(r, qb_loaded, "HMGET %s status b secret created exp", b->key);
 }
 

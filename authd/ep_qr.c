@@ -21,7 +21,7 @@
 
 struct qa {
 	char id[ACCT_ID_LEN + 1], masked[ACCT_ID_LEN + 1];
-	char k_sess[SK_MAX], k_acct[SK_MAX], k_qr[SK_MAX];
+	char k_sess[SK_MAX], k_acct[SK_MAX], k_qr[SK_MAX], topic[SK_MAX];
 	char qid[QR_ID_LEN + 1], nonce[32], device_id[KEYS_KID_SIZE], level[8];
 	const char *payload, *decision, *signature;
 };
@@ -80,7 +80,7 @@ static enum step scan_loaded(struct req *r)
 	const struct sreply *x = r->reply;
 	uint8_t secret[QR_SECRET_LEN + 2];
 	int fresh;
-	const char *args[3];
+	const char *args[5];
 
 	if (x == NULL || x->type != SR_ARRAY || x->n != 3)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
@@ -98,8 +98,9 @@ static enum step scan_loaded(struct req *r)
 	}
 	if (sec_random_token(a->nonce, 16) != 0)
 		return req_fail(r, 500, "server_error", NULL);
-	args[0] = a->k_qr, args[1] = a->id, args[2] = a->nonce;
-	return store_eval(r, scan_bound, LUA_QR_SCAN, 1, 3, args, NULL);
+	args[0] = a->k_qr, args[1] = a->id, args[2] = a->nonce, args[3] = SK_EVENTS;
+	args[4] = a->topic;
+	return store_eval(r, scan_bound, LUA_QR_SCAN, 1, 5, args, NULL);
 }
 
 static enum step scan_bound(struct req *r)
@@ -150,6 +151,7 @@ enum step ep_qr_scan(struct req *r)
 	if (qr_parse(a->payload, a->qid, &t) != 0)
 		return req_fail(r, 400, "invalid_code", "this is not an eID login QR code");
 	sk_qr(a->k_qr, a->qid);
+	sk_qr_topic(a->topic, a->qid);
 	return session_begin(r, a, scan_session);
 }
 
@@ -176,7 +178,7 @@ static enum step decide_account(struct req *r)
 	json_t *p = NULL;
 	const char *q, *d, *n, *aud;
 	char *want, now[24];
-	const char *args[7];
+	const char *args[9];
 	int ok;
 
 	if (x == NULL || x->type != SR_STRING)
@@ -199,8 +201,9 @@ static enum step decide_account(struct req *r)
 		                "the signature does not cover this login and decision");
 	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 	args[0] = a->k_qr, args[1] = a->id, args[2] = a->nonce, args[3] = a->decision;
-	args[4] = a->level, args[5] = "[\"hwk\",\"pin\"]", args[6] = now;
-	return store_eval(r, decide_done, LUA_QR_DECIDE, 1, 7, args, NULL);
+	args[4] = a->level, args[5] = "[\"hwk\",\"pin\"]", args[6] = now, args[7] = SK_EVENTS;
+	args[8] = a->topic;
+	return store_eval(r, decide_done, LUA_QR_DECIDE, 1, 9, args, NULL);
 }
 
 static enum step decide_done(struct req *r)
@@ -250,5 +253,6 @@ enum step ep_qr_decide(struct req *r)
 		return req_fail(r, 400, "invalid_request", "decision must be approve or deny");
 	snprintf(a->qid, sizeof(a->qid), "%s", q);
 	sk_qr(a->k_qr, a->qid);
+	sk_qr_topic(a->topic, a->qid);
 	return session_begin(r, a, decide_session);
 }

@@ -86,7 +86,8 @@ char *html_esc(struct arena *a, const char *s)
 }
 
 /* The QR block: the image (refreshed every second) and, in development, its payload as text;
- * a bounded script polls the transaction and moves on when the app has decided. */
+ * a bounded script long-polls the transaction's status (each ask returns when it changes, see
+ * notify.c) and moves on when the app has decided. */
 static char *qr_block(struct arena *a, const struct html_login *p, int l)
 {
 	const char *q = html_esc(a, p->qid), *n = html_esc(a, p->nonce);
@@ -96,18 +97,25 @@ static char *qr_block(struct arena *a, const struct html_login *p, int l)
 	return arena_printf(
 	        a,
 	        "<div class=\"qr\"><p>%s</p><img id=\"qr\" src=\"/qr/image?qid=%s\" width=\"240\" "
-	        "height=\"240\" alt=\"QR\"><p><code id=\"qrp\"%s></code></p></div>"
+	        "height=\"240\" alt=\"QR\"><p><code id=\"qrp\"%s></code></p>"
+	        "<p id=\"qrs\" role=\"status\"></p></div>"
 	        "<script nonce=\"%s\">(function(){var q='%s',i=document.getElementById('qr'),"
-	        "p=document.getElementById('qrp'),n=0;function t(){if(n++>180)return;"
+	        "p=document.getElementById('qrp'),m=document.getElementById('qrs'),n=0,k=0,"
+	        "s='pending';function t(){if(n++>180||s==='end')return;"
 	        "i.src='/qr/image?qid='+q+'&n='+n;if(!p.hidden)fetch('/qr/payload?qid='+q).then("
 	        "function(r){return r.ok?r.text():''}).then(function(x){p.textContent=x});"
-	        "fetch('/qr/status?qid='+q).then(function(r){return r.json()}).then(function(s){"
-	        "if(s.status==='approved'||s.status==='denied')location='/qr/complete?qid='+q;"
-	        "else if(s.status!=='expired')setTimeout(t,1000)}).catch(function(){"
-	        "setTimeout(t,2000)})}setTimeout(t,1000)})();</script>",
+	        "setTimeout(t,1000)}function w(){if(k++>60)return;"
+	        "fetch('/qr/status?qid='+q+'&since='+s).then(function(r){return r.json()}).then("
+	        "function(x){if(x.status==='approved'||x.status==='denied'){s='end';"
+	        "location='/qr/complete?qid='+q}else if(x.status==='expired'){s='end';"
+	        "m.textContent='%s'}else{if(x.status==='scanned')m.textContent='%s';"
+	        "if(x.status)s=x.status;w()}}).catch(function(){setTimeout(w,2000)})}"
+	        "setTimeout(t,1000);w()})();</script>",
 	        l == EN ? "Scan with the eID app, or log in below"
 	                : "Quét mã bằng ứng dụng VNeID, hoặc đăng nhập bên dưới",
-	        q, p->dev_payload ? "" : " hidden", n, q);
+	        q, p->dev_payload ? "" : " hidden", n, q,
+	        l == EN ? "This code has expired: reload the page" : "Mã đã hết hạn: hãy tải lại trang",
+	        l == EN ? "Scanned: confirm in the app" : "Đã quét: hãy xác nhận trên ứng dụng");
 }
 
 char *html_login(struct arena *a, const struct html_login *p)

@@ -31,6 +31,8 @@ struct slot {
 	atomic_uint_fast64_t sum_us[MAX_ROUTES + 1];
 	atomic_uint_fast64_t store_cmds, store_errors, store_connects;
 	atomic_uint_fast64_t reloads_ok, reloads_failed;
+	atomic_uint_fast64_t waiting;    /* parked long-polls (notify.c) */
+	atomic_uint_fast64_t sub_connected;
 };
 
 static struct slot *slots;
@@ -122,6 +124,18 @@ void metrics_store_state(int connected)
 {
 	if (mine != NULL)
 		atomic_store(&mine->store_connected, (uint64_t)connected);
+}
+
+void metrics_waiting(size_t n)
+{
+	if (mine != NULL)
+		atomic_store(&mine->waiting, (uint64_t)n);
+}
+
+void metrics_sub_state(int connected)
+{
+	if (mine != NULL)
+		atomic_store(&mine->sub_connected, (uint64_t)connected);
 }
 
 void metrics_reload(int ok)
@@ -220,11 +234,16 @@ int metrics_render(struct evbuffer *b)
 		     "# HELP authd_reloads_total Generation reloads by result.\n"
 		     "# TYPE authd_reloads_total counter\n"
 		     "authd_reloads_total{result=\"ok\"} %llu\n"
-		     "authd_reloads_total{result=\"failed\"} %llu\n",
+		     "authd_reloads_total{result=\"failed\"} %llu\n"
+		     "# HELP authd_longpoll_waiting Requests parked until what they watch changes.\n"
+		     "# TYPE authd_longpoll_waiting gauge\nauthd_longpoll_waiting %llu\n"
+		     "# HELP authd_redis_subscribed Workers with a ready Redis pub/sub connection.\n"
+		     "# TYPE authd_redis_subscribed gauge\nauthd_redis_subscribed %llu\n",
 		     (unsigned long long)SUM(store_cmds), (unsigned long long)SUM(store_errors),
 		     (unsigned long long)SUM(store_connects),
 		     (unsigned long long)SUM(store_connected), (unsigned long long)SUM(up),
 		     (unsigned long long)SUM(reloads_ok),
-		     (unsigned long long)SUM(reloads_failed)) < 0;
+		     (unsigned long long)SUM(reloads_failed), (unsigned long long)SUM(waiting),
+		     (unsigned long long)SUM(sub_connected)) < 0;
 	return e ? E_NOMEM : 0;
 }

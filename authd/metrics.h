@@ -27,6 +27,8 @@ void metrics_store_error(void);
 void metrics_store_reconnect(void);
 void metrics_store_state(int connected);
 void metrics_reload(int ok);
+void metrics_waiting(size_t n);       /* this worker's parked long-polls */
+void metrics_sub_state(int connected); /* its pub/sub connection */
 
 /* Renders Prometheus text exposition format 0.0.4 into buf. 0 or E_NOMEM. */
 int metrics_render(struct evbuffer *buf);

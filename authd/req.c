@@ -97,6 +97,11 @@ void req_deadline_min(struct req *r, long long ms)
 		deadline_in(r, ms);
 }
 
+void req_deadline_reset(struct req *r)
+{
+	deadline_in(r, r->gen->conf->redis_timeout_ms);
+}
+
 static void drive(struct req *r, enum step s)
 {
 	if (s == STEP_DONE) {

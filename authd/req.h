@@ -106,6 +106,9 @@ void req_resume(struct req *r, step_fn next);
  * with its own timeout. */
 void req_deadline_min(struct req *r, long long ms);
 
+/* Puts the deadline back to the Redis timeout from now (after a long wait, notify.c). */
+void req_deadline_reset(struct req *r);
+
 /* Driver entry: run the first step of a handler (NULL: the response or error is already set)
  * and finish, or arm the deadline. */
 void req_run(struct req *r, step_fn first);

@@ -32,6 +32,7 @@
  *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
  *   eid:audit           stream  the hash-chained audit log (audit.c)
  *   eid:audit:head      string  the hash of its last entry
+ *   eid:ev              channel pub/sub: the topic of a watched thing that changed (notify.c)
  *
  * Builders write into a caller buffer of at least SK_MAX bytes and return the length.
  */
@@ -148,6 +149,12 @@ static inline int sk_qr(char out[SK_MAX], const char *qid)
 	return snprintf(out, SK_MAX, SK_PREFIX "qr:%s", qid);
 }
 
+/* The topic published on SK_EVENTS when a QR login changes (notify.c). */
+static inline int sk_qr_topic(char out[SK_MAX], const char *qid)
+{
+	return snprintf(out, SK_MAX, "qr:%s", qid);
+}
+
 static inline int sk_authz(char out[SK_MAX], const char *h)
 {
 	return snprintf(out, SK_MAX, SK_PREFIX "authz:%s", h);
@@ -175,6 +182,7 @@ static inline int sk_at_revoked(char out[SK_MAX], const char *jti)
 
 #define SK_SMS_OUTBOX SK_PREFIX "sms:outbox"
 #define SK_AUDIT SK_PREFIX "audit"
+#define SK_EVENTS SK_PREFIX "ev"
 #define SK_AUDIT_HEAD SK_PREFIX "audit:head"
 
 #endif

@@ -35,6 +35,9 @@ struct store {
 	/* connection settings, copied from the conf of the first generation */
 	char *host, *sock, *password;
 	int port, db, connect_timeout_ms;
+	/* a subscriber (store_sub_new): its channel and callbacks; NULL channel = commands */
+	char *channel;
+	struct store_sub sub;
 };
 
 static void schedule_retry(struct store *s);
@@ -53,9 +56,13 @@ static void went_down(struct store *s, const char *why)
 	s->ac = NULL;
 	s->state = ST_DOWN;
 	evtimer_del(s->ctimeout);
-	metrics_store_state(0);
+	if (s->channel == NULL)
+		metrics_store_state(0);
+	else
+		metrics_sub_state(0);
 	if (was_ready || !s->logged_down) {
-		log_event(LOG_WARN, NULL, "store_down", "reason", why, NULL);
+		log_event(LOG_WARN, NULL, s->channel == NULL ? "store_down" : "store_sub_down",
+		          "reason", why, NULL);
 		s->logged_down = 1;
 	}
 	schedule_retry(s);
@@ -67,8 +74,38 @@ static void became_ready(struct store *s)
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->logged_down = 0;
 	evtimer_del(s->ctimeout);
-	metrics_store_state(1);
-	log_event(LOG_INFO, NULL, "store_ready", NULL);
+	if (s->channel == NULL)
+		metrics_store_state(1);
+	else
+		metrics_sub_state(1);
+	log_event(LOG_INFO, NULL, s->channel == NULL ? "store_ready" : "store_sub_ready", NULL);
+}
+
+/* A subscriber's replies: the SUBSCRIBE confirmation makes it ready (and its owner re-checks
+ * whatever it may have missed while it was not), then one call per message. */
+static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct store *s = ac->data;
+	redisReply *rr = reply;
+
+	(void)priv;
+	if (s == NULL || s->ac != ac || rr == NULL)
+		return;
+	if (rr->type == REDIS_REPLY_ERROR) {
+		log_event(LOG_ERROR, NULL, "store_subscribe_failed", "error", rr->str, NULL);
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	if (rr->type != REDIS_REPLY_ARRAY || rr->elements != 3 ||
+	    rr->element[0]->type != REDIS_REPLY_STRING)
+		return;
+	if (strcmp(rr->element[0]->str, "subscribe") == 0) {
+		became_ready(s);
+		s->sub.ready(s->sub.arg);
+	} else if (strcmp(rr->element[0]->str, "message") == 0 &&
+	           rr->element[2]->type == REDIS_REPLY_STRING) {
+		s->sub.message(s->sub.arg, rr->element[2]->str, rr->element[2]->len);
+	}
 }
 
 /* Handshake replies: AUTH and SELECT must say OK, PING must say PONG; anything else drops the
@@ -125,6 +162,10 @@ static void on_connect(const redisAsyncContext *cac, int status)
 	s->state = ST_HANDSHAKE;
 	if (s->password != NULL)
 		redisAsyncCommand(ac, on_handshake, "AUTH", "AUTH %s", s->password);
+	if (s->channel != NULL) { /* channels are not per database: no SELECT, no scripts */
+		redisAsyncCommand(ac, on_sub, NULL, "SUBSCRIBE %s", s->channel);
+		return;
+	}
 	if (s->db != 0)
 		redisAsyncCommand(ac, on_handshake, "SELECT", "SELECT %d", s->db);
 	/* Scripts are loaded on every connection: a restarted Redis has none. */
@@ -209,12 +250,20 @@ static void start_connect(struct store *s)
 	evtimer_add(s->ctimeout, &tv);
 }
 
-int store_new(struct event_base *base, const struct conf *c, int worker, struct store **out)
+static int store_open(struct event_base *base, const struct conf *c, int worker,
+                      const char *channel, const struct store_sub *sub, struct store **out)
 {
 	struct store *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		return E_NOMEM;
+	if (channel != NULL) {
+		s->sub = *sub;
+		if ((s->channel = strdup(channel)) == NULL) {
+			free(s);
+			return E_NOMEM;
+		}
+	}
 	s->base = base;
 	s->worker = worker;
 	s->backoff_ms = BACKOFF_MIN_MS;
@@ -234,6 +283,17 @@ int store_new(struct event_base *base, const struct conf *c, int worker, struct 
 	return 0;
 }
 
+int store_new(struct event_base *base, const struct conf *c, int worker, struct store **out)
+{
+	return store_open(base, c, worker, NULL, NULL, out);
+}
+
+int store_sub_new(struct event_base *base, const struct conf *c, int worker, const char *channel,
+                  const struct store_sub *sub, struct store **out)
+{
+	return store_open(base, c, worker, channel, sub, out);
+}
+
 void store_free(struct store *s)
 {
 	if (s == NULL)
@@ -251,6 +311,7 @@ void store_free(struct store *s)
 		event_free(s->ctimeout);
 	free(s->host);
 	free(s->sock);
+	free(s->channel);
 	if (s->password != NULL) {
 		memset(s->password, 0, strlen(s->password));
 		free(s->password);

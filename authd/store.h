@@ -34,6 +34,17 @@ struct sreply {
 /* Starts connecting at once; never fails for want of Redis (it keeps retrying). */
 int store_new(struct event_base *base, const struct conf *c, int worker, struct store **out);
 void store_free(struct store *s); /* NULL-safe; pending requests get reply == NULL */
+
+/* A subscriber: a second connection, in pub/sub mode on one channel, with the same reconnect.
+ * `ready` runs each time the subscription is (re)confirmed (messages may have been missed
+ * before it), `message` for each message published on the channel. Not for store_cmd*. */
+struct store_sub {
+	void (*ready)(void *arg);
+	void (*message)(void *arg, const char *msg, size_t len);
+	void *arg;
+};
+int store_sub_new(struct event_base *base, const struct conf *c, int worker, const char *channel,
+                  const struct store_sub *sub, struct store **out);
 int store_ready(const struct store *s);
 
 /* Sends a command (argv form, binary-safe) for r; on reply, r->reply is set and next runs.

@@ -19,6 +19,7 @@
 #include "keys.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "sec.h"
 #include "store.h"
 #include "workq.h"
@@ -71,6 +72,7 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 		evhttp_del_accept_socket(w->http, w->bound);
 		w->bound = NULL;
 	}
+	notify_wake_all(w->notify); /* long-polls answer now; browsers ask again elsewhere */
 	if (w->inflight == 0) {
 		stop_loop(w);
 		return;
@@ -165,7 +167,8 @@ static int setup(struct worker *w, int fd)
 		evhttp_set_bevcb(w->http, tls_bev, w->ssl);
 	if ((w->bound = evhttp_accept_socket_with_handle(w->http, fd)) == NULL)
 		return E_IO;
-	if (store_new(w->base, c, w->id, &w->store) != 0)
+	if (store_new(w->base, c, w->id, &w->store) != 0 ||
+	    notify_new(w->base, c, w->id, &w->notify) != 0)
 		return E_NOMEM;
 	if (workq_new(w->base, (int)c->hash_threads, (int)c->hash_queue, &w->workq) != 0)
 		return E_NOMEM;
@@ -217,6 +220,8 @@ int worker_main(int id, int fd, const char *conf_path, struct gen *g, SSL_CTX *s
 	workq_free(w.workq);
 	fetch_free(w.fetch);
 	w.fetch = NULL; /* a request resumed from here on cannot start a call: it fails at once */
+	notify_free(w.notify); /* parked requests re-read (while the store still exists) */
+	w.notify = NULL;
 	store_free(w.store);
 	if (w.http != NULL)
 		evhttp_free(w.http);

@@ -15,6 +15,7 @@ struct event;
 struct gen;
 struct store;
 struct fetch;
+struct notify;
 
 struct worker {
 	int id;
@@ -24,6 +25,7 @@ struct worker {
 	struct evhttp_bound_socket *bound;
 	SSL_CTX *ssl;
 	struct store *store;
+	struct notify *notify;    /* long-polls woken by Redis pub/sub */
 	struct workq *workq;      /* Argon2id and other slow work, off the loop */
 	struct fetch *fetch;      /* outbound HTTP(S) calls: SMS webhook */
 	struct gen *gen;

@@ -98,3 +98,63 @@ suite_qr_refusals() {
 	out=$(browse "$L" "$(authz_url '&acr_values=urn:eid:level:2&prompt=none')")
 	check "the level-2 session then answers level-2 requests (prompt=none: a code)" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
 }
+
+# The browser's long-poll: /qr/status?since=S answers when the status is no longer S (woken by
+# Redis pub/sub, not by polling), or after qr.wait_s with the same status.
+lp_start() { curl -sS -b "$1" -o "$E2E_DIR/lp.$3" -w '%{time_total}' "$(url "/qr/status?qid=$2&since=$4")" > "$E2E_DIR/lp.$3.t" & LP_PID=$!; }
+lp_waiting() { curl -fsS "$(url /metrics)" | grep -q "^authd_longpoll_waiting $1\$"; }
+suite_qr_longpoll() {
+	qr_env || { nok "authd starts"; return; }
+	jq '.qr.wait_s = 6' "$E2E_DIR/authd.json" > "$E2E_DIR/a.json" && mv "$E2E_DIR/a.json" "$E2E_DIR/authd.json"
+	kill -HUP "$AUTHD_PID"; sleep 0.5
+	local J=$E2E_DIR/jar p qid pid
+	p=$(browse "$J" "$(authz_url)"); qid=$(qid_of "$p")
+	check "the page waits by long-poll (since=) instead of asking every second" grep -q "since=" <<<"$p"
+	lp_start "$J" "$qid" 1 pending; pid=$LP_PID
+	check "a browser waiting on its QR login is parked (authd_longpoll_waiting 1)" wait_for lp_waiting 1
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$J" payload "$qid")" >/dev/null
+	wait "$pid"
+	check "the scan wakes it: {\"status\":\"scanned\"}, well before qr.wait_s" bash -c \
+		'[ "$(cat "$0")" = "{\"status\":\"scanned\"}" ] && awk "BEGIN{exit !($(cat "$1") < 4)}"' "$E2E_DIR/lp.1" "$E2E_DIR/lp.1.t"
+	lp_start "$J" "$qid" 2 scanned; pid=$LP_PID
+	wait_for lp_waiting 1
+	APP --state "$E2E_DIR/app" approve >/dev/null
+	wait "$pid"
+	check "the approval wakes it: {\"status\":\"approved\"}" bash -c \
+		'[ "$(cat "$0")" = "{\"status\":\"approved\"}" ] && awk "BEGIN{exit !($(cat "$1") < 4)}"' "$E2E_DIR/lp.2" "$E2E_DIR/lp.2.t"
+	check "a status other than since= is answered at once" test "$(curl -sS -b "$J" "$(url "/qr/status?qid=$qid&since=pending")")" = '{"status":"approved"}'
+	check "a browser with its own login asking for this one: expired, at once (not parked)" test \
+		"$(curl -sS -m 2 -b "$E2E_DIR/jar-x" -c "$E2E_DIR/jar-x" "$(url "/qr/status?qid=$qid&since=pending")" -o /dev/null; browse "$E2E_DIR/jar-x" "$(authz_url)" >/dev/null; curl -sS -m 2 -b "$E2E_DIR/jar-x" "$(url "/qr/status?qid=$qid&since=pending")")" = '{"status":"expired"}'
+	check "another browser is not parked: it learns nothing (404), at once" test \
+		"$(curl -sS -m 2 -o /dev/null -w '%{http_code}' -b "$E2E_DIR/other" "$(url "/qr/status?qid=$qid&since=pending")")" = 404
+	# nothing happens: the same status after qr.wait_s
+	local K=$E2E_DIR/jar2
+	p=$(browse "$K" "$(authz_url)"); qid=$(qid_of "$p")
+	lp_start "$K" "$qid" 3 pending; pid=$LP_PID
+	wait "$pid"
+	check "nothing happens: {\"status\":\"pending\"} after qr.wait_s (6 s)" bash -c \
+		'[ "$(cat "$0")" = "{\"status\":\"pending\"}" ] && awk "BEGIN{exit !($(cat "$1") >= 5)}"' "$E2E_DIR/lp.3" "$E2E_DIR/lp.3.t"
+	# a browser that goes away is let go at once
+	curl -sS -m 1 -b "$K" "$(url "/qr/status?qid=$qid&since=pending")" >/dev/null 2>&1
+	wait_for lp_waiting 0
+	check "a browser that closes its connection is let go at once (499 in the access log, none parked)" bash -c \
+		'lp=$(curl -fsS "$1" | grep "^authd_longpoll_waiting ") && [ "$lp" = "authd_longpoll_waiting 0" ] && grep -q "\"route\":\"/qr/status\",\"status\":499,\"ms\":1[0-9][0-9][0-9]\." "$0"' "$AUTHD_LOG" "$(url /metrics)"
+	lp_start "$K" "$qid" 4 pending; pid=$LP_PID
+	wait_for lp_waiting 1
+	# a change nobody announces (as if its message was lost): the browser stays parked ...
+	redis-cli -p "$REDIS_PORT" hset "eid:qr:$qid" status scanned >/dev/null
+	sleep 1
+	check "a change without a message is not seen by polling (still parked)" lp_waiting 1
+	# ... until the subscription is re-established, when every parked request re-reads
+	redis-cli -p "$REDIS_PORT" client kill type pubsub >/dev/null
+	wait "$pid"
+	check "the subscription drops and returns: parked requests re-read (scanned), nothing lost" \
+		test "$(cat "$E2E_DIR/lp.4")" = '{"status":"scanned"}'
+	# a draining worker answers its parked requests at once
+	lp_start "$K" "$qid" 5 scanned; pid=$LP_PID
+	wait_for lp_waiting 1
+	authd_stop
+	wait "$pid"
+	check "SIGTERM: parked requests are answered (scanned), authd stops" bash -c \
+		'[ "$(cat "$0")" = "{\"status\":\"scanned\"}" ] && awk "BEGIN{exit !($(cat "$1") < 4)}"' "$E2E_DIR/lp.5" "$E2E_DIR/lp.5.t"
+}
