@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "accounts.h"
+#include "gen.h"
 #include "http.h"
 #include "sec.h"
 #include <openssl/evp.h>
@@ -45,6 +47,17 @@ void audit_hash(const char *prev, const char *ts, const char *ev, const char *su
 		snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
+void audit_subject(const uint8_t pepper[32], const char *id, char out[AUDIT_SUB_LEN + 1])
+{
+	uint8_t h[SEC_SHA256_LEN];
+
+	acct_id_mask(id, out);
+	out[ACCT_ID_LEN] = '~';
+	sec_hmac256(pepper, 32, "audit|", 6, id, strlen(id), h);
+	for (int i = 0; i < 6; i++)
+		snprintf(out + ACCT_ID_LEN + 1 + 2 * i, 3, "%02x", h[i]);
+}
+
 static enum step send(struct req *r, struct audit *a);
 
 static enum step appended(struct req *r)
@@ -79,6 +92,17 @@ static enum step send(struct req *r, struct audit *a)
 	audit_hash(a->prev, a->ts, a->ev, a->sub, a->ip, a->detail, a->h);
 	return store_eval(r, appended, LUA_AUDIT_APPEND, 2, (int)(sizeof(args) / sizeof(args[0])),
 	                  args, NULL);
+}
+
+enum step audit_append_id(struct req *r, step_fn next, const char *ev, const char *id,
+                          const char *detail)
+{
+	char *sub = arena_alloc(&r->arena, AUDIT_SUB_LEN + 1);
+
+	if (sub == NULL)
+		return next(r);
+	audit_subject(r->gen->pepper, id, sub);
+	return audit_append(r, next, ev, sub, detail);
 }
 
 enum step audit_append(struct req *r, step_fn next, const char *ev, const char *sub,

@@ -11,6 +11,8 @@
 #ifndef AUTHD_AUDIT_H
 #define AUTHD_AUDIT_H
 
+#include <stdint.h>
+
 #include "req.h"
 
 #define AUDIT_HASH_HEX 64
@@ -18,6 +20,17 @@
 /* The entry hash as lower-case hex (out has AUDIT_HASH_HEX + 1 bytes). */
 void audit_hash(const char *prev, const char *ts, const char *ev, const char *sub,
                 const char *ip, const char *detail, char out[AUDIT_HASH_HEX + 1]);
+
+/* A citizen's `sub` in the log: the masked ID number, '~', and 12 hex digits of
+ * HMAC-SHA256(pepper, "audit|" ID): "001085******~3f9a0c1b2d4e". The log never holds a whole ID
+ * number, yet an administrator who knows one finds its entries exactly (the filter computes the
+ * same string); without the pepper the digits cannot be searched back to an ID. Pure. */
+#define AUDIT_SUB_LEN 25
+void audit_subject(const uint8_t pepper[32], const char *id, char out[AUDIT_SUB_LEN + 1]);
+
+/* audit_append for an event of a citizen's account (sub = audit_subject of `id`). */
+enum step audit_append_id(struct req *r, step_fn next, const char *ev, const char *id,
+                          const char *detail);
 
 /* Appends {ev, sub (masked ID number or client id), the request's client address, detail},
  * then runs `next`. If the append fails (Redis down, contention past a few retries) the event

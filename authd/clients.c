@@ -38,6 +38,7 @@ static const char *const auth_names[] = {
 
 /* Indexed by require_acr - 1. */
 static const char *const acr_names[] = {"urn:eid:level:1", "urn:eid:level:2", NULL};
+static const char *const role_names[] = {"officer", "admin", "auditor", NULL};
 
 /* ---- URIs ---------------------------------------------------------------------------------- */
 
@@ -778,6 +779,26 @@ static int f_require_pkce(struct pctx *p, json_t *j)
 	return js_bool(j, "require_pkce", "require_pkce", 0, &p->c->require_pkce, p->eb);
 }
 
+/* admin_role: required with scope admin (and its credential must be a key: private_key_jwt),
+ * refused without it. */
+static int f_admin_role(struct pctx *p, json_t *j)
+{
+	int i = -1, r;
+
+	if ((r = get_choice(j, "admin_role", role_names, &i, p->eb)) != 0)
+		return r;
+	p->c->role = (enum client_role)(i + 1);
+	if (!(p->c->scopes & SCOPE_ADMIN) && p->c->role != ROLE_NONE)
+		return eb_set(p->eb, E_INVALID, "admin_role: only for a client with scope admin");
+	if ((p->c->scopes & SCOPE_ADMIN) && p->c->role == ROLE_NONE)
+		return eb_set(p->eb, E_INVALID,
+		              "admin_role: missing (officer, admin or auditor: scope admin needs one)");
+	if ((p->c->scopes & SCOPE_ADMIN) && p->c->auth != CLIENT_AUTH_PRIVATE_KEY_JWT)
+		return eb_set(p->eb, E_INVALID,
+		              "scope: admin needs token_endpoint_auth_method private_key_jwt");
+	return 0;
+}
+
 static int f_require_par(struct pctx *p, json_t *j)
 {
 	const char *k = "require_pushed_authorization_requests";
@@ -810,6 +831,7 @@ static const struct {
     {"sector_identifier", f_sector},
     {"require_pkce", f_require_pkce},
     {"require_pushed_authorization_requests", f_require_par},
+    {"admin_role", f_admin_role},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 

@@ -52,6 +52,14 @@ enum client_scope {
 #define CLIENTS_SCOPE_COUNT 7
 #define CLIENTS_SCOPE_ALL   ((1u << CLIENTS_SCOPE_COUNT) - 1)
 
+/* What an admin client (scope admin) may do at /admin/v1 (docs/admin-api.md). */
+enum client_role {
+	ROLE_NONE = 0,
+	ROLE_OFFICER, /* look up accounts and sessions; raise to level 2 after an in-person check */
+	ROLE_ADMIN,   /* all an officer may, and lock, revoke, reinstate, retire, end sessions */
+	ROLE_AUDITOR, /* read the audit log, nothing else */
+};
+
 /* One public key of a private_key_jwt client: alg comes from the key, never from a token. */
 struct client_key {
 	EVP_PKEY *pkey;
@@ -79,6 +87,7 @@ struct client {
 	char *sector;	  /* pairwise-sub sector: a host in lower case, or the client_id */
 	int require_pkce; /* default 1; 0 only for conformance testing */
 	int require_par;  /* require_pushed_authorization_requests */
+	enum client_role role; /* admin_role: set exactly when scope has admin */
 };
 
 /* Sorted by id (clients_find is a binary search); client ids are unique. */

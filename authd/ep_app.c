@@ -645,9 +645,9 @@ static enum step complete_done(struct req *r)
 		return req_fail(r, 400, "invalid_request", "no such operation, or it has expired");
 	req_log(LOG_INFO, r, c->a.flow == &FLOW_ACT ? "account_activated" : "account_recovered",
 	        "id", c->a.masked, "level", "1", "device", c->device_id, NULL);
-	return audit_append(r, complete_reply,
-	                    c->a.flow == &FLOW_ACT ? "account_activated" : "account_recovered",
-	                    c->a.masked, c->device_id);
+	return audit_append_id(r, complete_reply,
+	                       c->a.flow == &FLOW_ACT ? "account_activated" : "account_recovered",
+	                       c->a.claim.id, c->device_id);
 }
 
 static enum step complete_reply(struct req *r)
@@ -803,12 +803,12 @@ static enum step dev_failed(struct req *r)
 	 * password learns nothing about the account (DESIGN §8). */
 	if (strcmp(x->elem[0]->str, "locked") == 0) {
 		req_log(LOG_WARN, r, "account_locked", "id", d->a.masked, "by", "password", NULL);
-		return audit_append(r, dev_refused, "account_locked", d->a.masked, "password");
+		return audit_append_id(r, dev_refused, "account_locked", d->a.claim.id, "password");
 	}
 	req_log(LOG_WARN, r, "new_device_bad_password", "id", d->a.masked, NULL);
-	return audit_append(r, dev_refused, "password_failed", d->a.masked,
-	                    strcmp(x->elem[0]->str, "while_locked") == 0 ? "new_device,while_locked"
-	                                                                 : "new_device");
+	return audit_append_id(r, dev_refused, "password_failed", d->a.claim.id,
+	                       strcmp(x->elem[0]->str, "while_locked") == 0 ? "new_device,while_locked"
+	                                                                    : "new_device");
 }
 
 static enum step dev_refused(struct req *r)
@@ -834,7 +834,7 @@ static enum step dev_done(struct req *r)
 		return req_fail(r, 400, "invalid_request", "no such operation, or it has expired");
 	req_log(LOG_INFO, r, "device_bound", "id", d->a.masked, "device", d->device_id, NULL);
 	d->level = (int)x->elem[1]->integer;
-	return audit_append(r, dev_reply, "device_bound", d->a.masked, d->device_id);
+	return audit_append_id(r, dev_reply, "device_bound", d->a.claim.id, d->device_id);
 }
 
 static enum step dev_reply(struct req *r)
@@ -1105,13 +1105,14 @@ static enum step login_done(struct req *r)
 	l->n = x->n == 2 && x->elem[1]->type == SR_INTEGER ? x->elem[1]->integer : 0;
 	if (strcmp(v, "ok") == 0) {
 		req_log(LOG_INFO, r, "app_login", "id", l->masked, "device", l->device_id, NULL);
-		return audit_append(r, login_reply, "app_login", l->masked, l->device_id);
+		return audit_append_id(r, login_reply, "app_login", l->id, l->device_id);
 	}
 	if (strcmp(v, "locked") == 0 || strcmp(v, "bad") == 0) {
 		req_log(LOG_WARN, r, v[0] == 'l' ? "account_locked" : "app_login_bad_passcode", "id",
 		        l->masked, NULL);
-		return audit_append(r, login_reply, v[0] == 'l' ? "account_locked" : "passcode_failed",
-		                    l->masked, "app_login");
+		return audit_append_id(r, login_reply,
+		                       v[0] == 'l' ? "account_locked" : "passcode_failed", l->id,
+		                       "app_login");
 	}
 	return login_reply(r);
 }
@@ -1316,7 +1317,7 @@ static enum step chip_done(struct req *r)
 	if (strcmp(x->str, "ok") != 0)
 		return req_fail(r, 401, "invalid_token", "no such app session, or it has ended");
 	req_log(LOG_INFO, r, "level2_raised", "id", c->masked, "how", "chip", NULL);
-	return audit_append(r, chip_reply, "level2_raised", c->masked, "chip");
+	return audit_append_id(r, chip_reply, "level2_raised", c->id, "chip");
 }
 
 static enum step chip_reply(struct req *r)

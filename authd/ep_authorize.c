@@ -784,8 +784,8 @@ static enum step login_failed(struct req *r)
 	req_log(LOG_WARN, r, "web_login_failed", "id", z->masked, "ip", http_client_ip(r), NULL);
 	if (r->reply != NULL && r->reply->type == SR_ARRAY && r->reply->n == 2 &&
 	    r->reply->elem[0]->type == SR_STRING && strcmp(r->reply->elem[0]->str, "locked") == 0)
-		return audit_append(r, login_audited, "account_locked", z->masked, "web_login");
-	return audit_append(r, login_audited, "password_failed", z->masked, "web_login");
+		return audit_append_id(r, login_audited, "account_locked", z->id, "web_login");
+	return audit_append_id(r, login_audited, "password_failed", z->id, "web_login");
 }
 
 static enum step login_audited(struct req *r)
@@ -949,7 +949,7 @@ static enum step login_committed(struct req *r)
 	cookie_set(r, cookie_name(r, "sso"), z->sso_cookie, r->gen->conf->sso_max);
 	req_log(LOG_INFO, r, "web_login", "id", z->masked, "client", z->az.client->id, "amr", z->amr,
 	        NULL);
-	return audit_append(r, login_consent, "web_login", z->masked, z->az.client->id);
+	return audit_append_id(r, login_consent, "web_login", z->id, z->az.client->id);
 }
 
 static enum step login_consent_loaded(struct req *r)

@@ -309,9 +309,9 @@ static enum step decide_done(struct req *r)
 		                "with your chip ID card, then try again");
 	}
 	req_log(LOG_INFO, r, "ciba_decided", "id", a->masked, "decision", a->decision, NULL);
-	return audit_append(r, decide_audited,
-	                    strcmp(a->decision, "approve") == 0 ? "ciba_approved" : "ciba_denied",
-	                    a->masked, a->rid);
+	return audit_append_id(r, decide_audited,
+	                       strcmp(a->decision, "approve") == 0 ? "ciba_approved" : "ciba_denied",
+	                       a->id, a->rid);
 }
 
 static enum step decide_audited(struct req *r)

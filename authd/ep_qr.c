@@ -222,9 +222,9 @@ static enum step decide_done(struct req *r)
 		                "this service needs a level-2 account: raise your account to level 2 "
 		                "with your chip ID card, then try again");
 	req_log(LOG_INFO, r, "qr_decided", "id", a->masked, "decision", a->decision, NULL);
-	return audit_append(r, decide_audited,
-	                    strcmp(a->decision, "approve") == 0 ? "qr_approved" : "qr_denied",
-	                    a->masked, a->qid);
+	return audit_append_id(r, decide_audited,
+	                       strcmp(a->decision, "approve") == 0 ? "qr_approved" : "qr_denied",
+	                       a->id, a->qid);
 }
 
 static enum step decide_audited(struct req *r)

@@ -931,7 +931,9 @@ out:
 	return r;
 }
 
-static int gen_demo_bank(const char *dir, struct errbuf *eb)
+/* A dev client's key pair: DIR/<name>.pem (private, 0600) and DIR/<name>.jwks.json (public,
+ * what its registration's jwks_file names). */
+static int gen_client_key(const char *dir, const char *name, struct errbuf *eb)
 {
 	char pem[GEN_PATH], jwks[GEN_PATH], kid[KEYS_KID_SIZE];
 	struct stat st;
@@ -941,8 +943,8 @@ static int gen_demo_bank(const char *dir, struct errbuf *eb)
 	size_t len;
 	int r;
 
-	snprintf(pem, sizeof(pem), "%s/demo-bank.pem", dir);
-	snprintf(jwks, sizeof(jwks), "%s/demo-bank.jwks.json", dir);
+	snprintf(pem, sizeof(pem), "%s/%s.pem", dir, name);
+	snprintf(jwks, sizeof(jwks), "%s/%s.jwks.json", dir, name);
 	if (stat(pem, &st) != 0) {
 		/* A fresh PEM then replaces whatever JWKS was there: a stale one would not match. */
 		if ((r = gen_key(KEY_ES256, &pk, eb)) != 0 || (r = pem_create(pem, pk, eb)) != 0)
@@ -1045,5 +1047,7 @@ int keys_generate(const char *dir, struct errbuf *eb)
 	if ((r = gen_secret(dir, "pepper.key", eb)) != 0 ||
 	    (r = gen_secret(dir, "data.key", eb)) != 0)
 		return r;
-	return gen_demo_bank(dir, eb);
+	if ((r = gen_client_key(dir, "demo-bank", eb)) != 0)
+		return r;
+	return gen_client_key(dir, "eidctl", eb); /* the administrator's CLI (clients/eidctl.json) */
 }

@@ -98,9 +98,9 @@ int keys_header(const struct key *k, const char *typ, char out[KEYS_HDR_SIZE], s
 /* Dev keys. Creates DIR (0700) if missing. If DIR/keys.json is missing, writes es256-1.pem
  * (active), es256-2.pem (next) and rs256-1.pem (active, RSA 2048), each 0600 and created with
  * O_EXCL (an existing PEM is never overwritten: that is an error), then the manifest. If the
- * manifest exists the signing keys are left alone. Independently, the demo bank's
- * private_key_jwt fixtures: DIR/demo-bank.pem (P-256, 0600) if missing, and
- * DIR/demo-bank.jwks.json (its public JWKS, kid and alg ES256) if missing or if the PEM was just
+ * manifest exists the signing keys are left alone. Independently, the private_key_jwt fixtures
+ * of the demo bank and of eidctl (the admin CLI): DIR/<name>.pem (P-256, 0600) if missing, and
+ * DIR/<name>.jwks.json (its public JWKS, kid and alg ES256) if missing or if the PEM was just
  * created. Returns 0, or E_IO / E_CRYPTO / E_NOMEM / E_INVALID with a message naming the file. */
 int keys_generate(const char *dir, struct errbuf *eb);
 
