@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -542,7 +543,7 @@ static int key_prepare(struct key *k, size_t i, struct errbuf *eb)
  * the entries before it, so the message names the second of two conflicting keys. */
 static int entry_load(const char *dir, json_t *e, size_t i, struct keyset *ks, struct errbuf *eb)
 {
-	static const char *const allowed[] = { "file", "alg", "state", NULL };
+	static const char *const allowed[] = { "file", "alg", "state", "retired_at", NULL };
 	struct key *k = &ks->v[i];
 	char name[32], pfx[48], what[48 + KEY_FILE_MAX + 2], path[LIM_PATH + KEY_FILE_MAX + 2];
 	char *alg = NULL, *state = NULL;
@@ -579,6 +580,15 @@ static int entry_load(const char *dir, json_t *e, size_t i, struct keyset *ks, s
 		goto out;
 	}
 	k->state = (enum key_state)st;
+	/* When the key stopped signing (keys_rotate writes it): only a retired key has one. */
+	if (json_object_get(e, "retired_at") != NULL && k->state != KEY_RETIRED) {
+		r = eb_set(eb, E_INVALID, "%s.retired_at: %s: only a retired key has one", name,
+		           k->file);
+		goto out;
+	}
+	snprintf(pfx, sizeof(pfx), "%s.retired_at", name);
+	if ((r = js_int(e, "retired_at", pfx, 0, 0, KEYS_TIME_MAX, &k->retired_at, eb)) != 0)
+		goto out;
 	for (size_t j = 0; j < i; j++) {
 		const struct key *o = &ks->v[j];
 
@@ -613,24 +623,18 @@ out:
 	return r;
 }
 
-int keys_load(const char *dir, struct keyset **out, struct errbuf *eb)
+/* A parsed manifest (root) into a new keyset: every entry, its PEM, the JWKS. Messages are
+ * prefixed by whatever eb->file the caller set. */
+static int manifest_load(const char *dir, json_t *root, struct keyset **out, struct errbuf *eb)
 {
 	static const char *const allowed[] = { "keys", NULL };
-	const char *saved = eb != NULL ? eb->file : NULL;
-	char mpath[LIM_PATH + sizeof(MANIFEST) + 1];
 	struct keyset *ks = NULL;
-	json_t *root = NULL, *arr;
+	json_t *arr;
 	size_t n;
 	int r;
 
-	if (strlen(dir) > LIM_PATH)
-		return eb_set(eb, E_INVALID, "keys.dir: longer than %d bytes", LIM_PATH);
-	snprintf(mpath, sizeof(mpath), "%s/%s", dir, MANIFEST);
-	if (eb != NULL)
-		eb->file = mpath;
-	if ((r = js_load_file(mpath, LIM_CONF_FILE, &root, eb)) != 0 ||
-	    (r = js_only_keys(root, allowed, NULL, eb)) != 0)
-		goto out;
+	if ((r = js_only_keys(root, allowed, NULL, eb)) != 0)
+		return r;
 	r = E_INVALID;
 	arr = json_object_get(root, "keys");
 	if (!json_is_array(arr)) {
@@ -663,6 +667,23 @@ int keys_load(const char *dir, struct keyset **out, struct errbuf *eb)
 	r = 0;
 out:
 	keys_free(ks);
+	return r;
+}
+
+int keys_load(const char *dir, struct keyset **out, struct errbuf *eb)
+{
+	const char *saved = eb != NULL ? eb->file : NULL;
+	char mpath[LIM_PATH + sizeof(MANIFEST) + 1];
+	json_t *root = NULL;
+	int r;
+
+	if (strlen(dir) > LIM_PATH)
+		return eb_set(eb, E_INVALID, "keys.dir: longer than %d bytes", LIM_PATH);
+	snprintf(mpath, sizeof(mpath), "%s/%s", dir, MANIFEST);
+	if (eb != NULL)
+		eb->file = mpath;
+	if ((r = js_load_file(mpath, LIM_CONF_FILE, &root, eb)) == 0)
+		r = manifest_load(dir, root, out, eb);
 	json_decref(root);
 	if (eb != NULL)
 		eb->file = saved;
@@ -1050,4 +1071,199 @@ int keys_generate(const char *dir, struct errbuf *eb)
 	if ((r = gen_client_key(dir, "demo-bank", eb)) != 0)
 		return r;
 	return gen_client_key(dir, "eidctl", eb); /* the administrator's CLI (clients/eidctl.json) */
+}
+
+/* ---- rotation ----------------------------------------------------------------------------- */
+
+static const char *entry_str(json_t *e, const char *key)
+{
+	return json_string_value(json_object_get(e, key));
+}
+
+/* A retired entry whose retired_at lies at least retire_after_s in the past. */
+static int entry_expired(json_t *e, long long now, long long retire_after_s)
+{
+	json_t *at = json_object_get(e, "retired_at");
+
+	return strcmp(entry_str(e, "state"), "retired") == 0 && json_is_integer(at) &&
+	       now - (long long)json_integer_value(at) >= retire_after_s;
+}
+
+int keys_manifest_rotate(json_t *manifest, enum key_alg alg, long long now,
+                         long long retire_after_s, const char *new_file, json_t **out,
+                         struct keys_rotation *rot, struct errbuf *eb)
+{
+	const char *an = keys_alg_name(alg);
+	struct keys_rotation done;
+	json_t *arr = json_object_get(manifest, "keys"), *copy = NULL, *narr = NULL, *e;
+	int has_next = 0, r = E_INVALID;
+	size_t i;
+
+	memset(&done, 0, sizeof(done));
+	if (retire_after_s < 0)
+		return eb_set(eb, E_INVALID, "retire_after_s: must be 0 or more, got %lld",
+		              retire_after_s);
+	if (new_file[0] == '\0' || strlen(new_file) >= KEYS_FILE_SIZE || !plain_name(new_file))
+		return eb_set(eb, E_INVALID, "%s: must be a plain file name", new_file);
+	if (!json_is_array(arr))
+		return eb_set(eb, E_INVALID, "keys: must be an array");
+	if (json_array_size(arr) > LIM_KEYS)
+		return eb_set(eb, E_LIMIT, "keys: more than %d keys", LIM_KEYS);
+	json_array_foreach(arr, i, e) {
+		const char *f = entry_str(e, "file"), *a = entry_str(e, "alg"), *st = entry_str(e, "state");
+
+		if (f == NULL || a == NULL || st == NULL || strlen(f) >= KEYS_FILE_SIZE)
+			return eb_set(eb, E_INVALID, "keys[%zu]: must have a file name, alg and state", i);
+		if (strcmp(f, new_file) == 0)
+			return eb_set(eb, E_INVALID, "keys[%zu].file: %s: already listed", i, f);
+		has_next |= strcmp(a, an) == 0 && strcmp(st, "next") == 0;
+	}
+	r = E_NOMEM;
+	if ((copy = json_deep_copy(manifest)) == NULL || (narr = json_array()) == NULL)
+		goto out;
+	json_array_foreach(json_object_get(copy, "keys"), i, e) {
+		const char *f = entry_str(e, "file"), *st = entry_str(e, "state");
+		int mine = strcmp(entry_str(e, "alg"), an) == 0;
+
+		/* Checked on the state before this rotation: the key it retires now stays. */
+		if (entry_expired(e, now, retire_after_s)) {
+			snprintf(done.removed[done.nremoved++], KEYS_FILE_SIZE, "%s", f);
+			continue;
+		}
+		if (mine && has_next && strcmp(st, "active") == 0) {
+			snprintf(done.retired, sizeof(done.retired), "%s", f);
+			if (json_object_set_new(e, "state", json_string("retired")) != 0 ||
+			    json_object_set_new(e, "retired_at", json_integer(now)) != 0)
+				goto out;
+		} else if (mine && strcmp(st, "next") == 0) {
+			snprintf(done.activated, sizeof(done.activated), "%s", f);
+			if (json_object_set_new(e, "state", json_string("active")) != 0)
+				goto out;
+		}
+		if (json_array_append(narr, e) != 0)
+			goto out;
+	}
+	if (json_array_size(narr) + 1 > LIM_KEYS) {
+		r = eb_set(eb, E_LIMIT,
+		           "keys: a new next key would make more than %d keys (remove retired ones)",
+		           LIM_KEYS);
+		goto out;
+	}
+	if (json_array_append_new(narr, json_pack("{s:s, s:s, s:s}", "file", new_file, "alg", an,
+	                                          "state", "next")) != 0 ||
+	    json_object_set(copy, "keys", narr) != 0)
+		goto out;
+	snprintf(done.next, sizeof(done.next), "%s", new_file);
+	*out = copy;
+	copy = NULL;
+	if (rot != NULL)
+		*rot = done;
+	r = 0;
+out:
+	json_decref(narr);
+	json_decref(copy);
+	return r;
+}
+
+/* The first "<alg>-<n>.pem" neither listed in the manifest nor present in dir. */
+static int rotate_name(const char *dir, json_t *manifest, enum key_alg alg,
+                       char out[KEYS_FILE_SIZE], struct errbuf *eb)
+{
+	const char *pfx = alg == KEY_RS256 ? "rs256" : "es256";
+	char path[GEN_PATH];
+	struct stat st;
+
+	for (int n = 1; n <= 10000; n++) {
+		json_t *e;
+		size_t i;
+		int listed = 0;
+
+		snprintf(out, KEYS_FILE_SIZE, "%s-%d.pem", pfx, n);
+		json_array_foreach(json_object_get(manifest, "keys"), i, e)
+			listed |= entry_str(e, "file") != NULL && strcmp(entry_str(e, "file"), out) == 0;
+		snprintf(path, sizeof(path), "%s/%s", dir, out);
+		if (!listed && lstat(path, &st) != 0 && errno == ENOENT)
+			return 0;
+	}
+	return eb_set(eb, E_IO, "%s: no free file name %s-<n>.pem", dir, pfx);
+}
+
+int keys_rotate(const char *dir, enum key_alg alg, long long now, long long retire_after_s,
+                struct keys_rotation *rot, struct errbuf *eb)
+{
+	const char *saved = eb != NULL ? eb->file : NULL;
+	char mpath[GEN_PATH], path[GEN_PATH], file[KEYS_FILE_SIZE];
+	struct keys_rotation done;
+	struct keyset *ks = NULL;
+	json_t *root = NULL, *nroot = NULL;
+	EVP_PKEY *pk = NULL;
+	char *s = NULL;
+	int dfd, created = 0, r;
+
+	if (strlen(dir) > LIM_PATH)
+		return eb_set(eb, E_INVALID, "keys.dir: longer than %d bytes", LIM_PATH);
+	snprintf(mpath, sizeof(mpath), "%s/%s", dir, MANIFEST);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return eb_set(eb, E_IO, "%s: cannot open: %s", dir, strerror(errno));
+	/* Two rotations at once would both read the same manifest and one would be lost. */
+	if (flock(dfd, LOCK_EX | LOCK_NB) != 0) {
+		r = eb_set(eb, E_IO, "%s: %s", dir,
+		           errno == EWOULDBLOCK ? "another rotation holds the lock" : strerror(errno));
+		goto out;
+	}
+	/* A manifest authd would refuse is not rotated: the operator repairs it first. */
+	if ((r = keys_load(dir, &ks, eb)) != 0)
+		goto out;
+	keys_free(ks);
+	ks = NULL;
+	if (eb != NULL)
+		eb->file = mpath;
+	if ((r = js_load_file(mpath, LIM_CONF_FILE, &root, eb)) != 0 ||
+	    (r = rotate_name(dir, root, alg, file, eb)) != 0 ||
+	    (r = keys_manifest_rotate(root, alg, now, retire_after_s, file, &nroot, &done, eb)) != 0)
+		goto out;
+	if (eb != NULL)
+		eb->file = saved;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((r = gen_key(alg, &pk, eb)) != 0 || (r = pem_create(path, pk, eb)) != 0)
+		goto out;
+	created = 1;
+	/* The new manifest, new key included, must load before it replaces the old one. */
+	if (eb != NULL)
+		eb->file = mpath;
+	if ((r = manifest_load(dir, nroot, &ks, eb)) != 0)
+		goto out;
+	if (eb != NULL)
+		eb->file = saved;
+	if ((s = json_dumps(nroot, JSON_INDENT(2))) == NULL) {
+		r = E_NOMEM;
+		goto out;
+	}
+	if ((r = file_replace(mpath, 0600, s, strlen(s), eb)) != 0)
+		goto out;
+	created = 0;                    /* the manifest names it now */
+	/* The rename is durable once the directory is synced; a failure here changes nothing the
+	 * running authd or the next reload sees. */
+	(void)fsync(dfd);
+	for (size_t i = 0; i < done.nremoved; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, done.removed[i]);
+		done.kept_file[i] = unlink(path) != 0 && errno != ENOENT;
+	}
+	if (rot != NULL)
+		*rot = done;
+	r = 0;
+out:
+	if (created) {
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		unlink(path);
+	}
+	if (eb != NULL)
+		eb->file = saved;
+	free(s);
+	EVP_PKEY_free(pk);
+	keys_free(ks);
+	json_decref(nroot);
+	json_decref(root);
+	close(dfd);                     /* releases the lock */
+	return r;
 }

@@ -10,7 +10,8 @@
  * Manifest:  { "keys": [ { "file": "es256-1.pem", "alg": "ES256", "state": "active" }, ... ] }
  * state "active" signs; "next" is published but not used yet, so rotation never breaks an RP;
  * "retired" is published, not used, until the tokens it signed have expired. Exactly one active
- * ES256 key; at most one active RS256; at most one next per alg; at most LIM_KEYS keys.
+ * ES256 key; at most one active RS256; at most one next per alg; at most LIM_KEYS keys. A retired
+ * key may carry "retired_at" (unix seconds, written by keys_rotate): when it stopped signing.
  */
 #ifndef AUTHD_KEYS_H
 #define AUTHD_KEYS_H
@@ -29,6 +30,8 @@ enum key_state { KEY_ACTIVE = 0, KEY_NEXT, KEY_RETIRED };
 #define KEYS_KID_SIZE (LIM_KID + 1)   /* a kid and its NUL; ours are 43 chars */
 #define KEYS_HDR_SIZE 160             /* a base64url protected header and its NUL */
 #define KEYS_HDR_CACHED 3             /* typs with a pre-rendered header: JWT at+jwt logout+jwt */
+#define KEYS_FILE_SIZE 256            /* a manifest file name (at most 255 bytes) and its NUL */
+#define KEYS_TIME_MAX 253402300799LL  /* retired_at: at most 9999-12-31T23:59:59Z */
 
 struct key {
 	enum key_alg alg;
@@ -36,6 +39,7 @@ struct key {
 	char kid[KEYS_KID_SIZE];     /* RFC 7638 thumbprint, base64url */
 	EVP_PKEY *pkey;              /* the private key; owned */
 	char *file;                  /* file name inside the keys directory; owned */
+	long long retired_at;        /* retired keys: unix s from the manifest, 0 when not given */
 	/* What jws_sign reuses (internal to keys.c/jws.c; read it through keys_header()): */
 	EVP_PKEY_CTX *sign_ctx;      /* ES256 only: sign-initialized once at load, then reused */
 	char hdr[KEYS_HDR_CACHED][KEYS_HDR_SIZE];
@@ -103,6 +107,48 @@ int keys_header(const struct key *k, const char *typ, char out[KEYS_HDR_SIZE], s
  * DIR/<name>.jwks.json (its public JWKS, kid and alg ES256) if missing or if the PEM was just
  * created. Returns 0, or E_IO / E_CRYPTO / E_NOMEM / E_INVALID with a message naming the file. */
 int keys_generate(const char *dir, struct errbuf *eb);
+
+/* What a rotation did; file names inside the keys directory, "" when there is none. */
+struct keys_rotation {
+	char activated[KEYS_FILE_SIZE];     /* the next key that became active */
+	char retired[KEYS_FILE_SIZE];       /* the active key that became retired */
+	char next[KEYS_FILE_SIZE];          /* the new next key */
+	char removed[LIM_KEYS][KEYS_FILE_SIZE];  /* retired keys dropped from the manifest */
+	int kept_file[LIM_KEYS];            /* 1: removed[i]'s PEM could not be deleted (left over) */
+	size_t nremoved;
+};
+
+/* The manifest transformation of one rotation of `alg`, pure (no files): from `manifest` (a
+ * manifest keys_load accepted) it builds a new manifest in *out (a new reference; the input is
+ * untouched) where
+ *   - the `next` key of alg becomes `active`, and the `active` key of alg becomes `retired` with
+ *     "retired_at": now. With no next key of alg, the active one stays: only a next is added
+ *     (a first rotation of RS256, whose dev keys have no next);
+ *   - a new entry {new_file, alg, "next"} is appended;
+ *   - retired keys of any alg whose retired_at is at least retire_after_s before now are
+ *     dropped: no token they signed can still be valid. A retired key without retired_at stays
+ *     (nobody knows when it stopped signing: an operator removes it by hand).
+ * Entries keep their order and every other member. `rot` (may be NULL) receives the names.
+ * Returns 0, E_INVALID (new_file already listed, not a plain name, a malformed manifest,
+ * retire_after_s < 0), E_LIMIT (the result would hold more than LIM_KEYS keys) or E_NOMEM, with
+ * a sentence in eb; *out and rot are untouched on failure. */
+int keys_manifest_rotate(json_t *manifest, enum key_alg alg, long long now,
+                         long long retire_after_s, const char *new_file, json_t **out,
+                         struct keys_rotation *rot, struct errbuf *eb);
+
+/* One rotation of `alg` in DIR, as keys_manifest_rotate describes, for `eidctl keys rotate`
+ * (never the daemon: a reload, SIGHUP, makes it take effect). Steps, each undone if a later one
+ * fails: takes an exclusive lock on DIR (flock; a second rotation at once is refused); loads the
+ * current manifest with keys_load (a manifest authd would not load is not rotated); generates a
+ * key of alg into a new file "<es256|rs256>-<n>.pem" (n the first number whose name is neither
+ * listed nor on disk; 0600, O_EXCL); loads the new manifest as keys_load would (the new PEM
+ * included) before writing it; replaces DIR/keys.json atomically (temp file, fsync, rename, fsync
+ * of DIR); only then deletes the PEM files of the dropped retired keys (a failure there leaves
+ * the file, flagged in rot->kept_file, and is not an error: the manifest no longer names it).
+ * Returns 0 and fills *rot (may be NULL), or the error of the step that failed (E_IO, E_INVALID,
+ * E_LIMIT, E_CRYPTO, E_NOMEM) with one sentence in eb naming the file; DIR is then unchanged. */
+int keys_rotate(const char *dir, enum key_alg alg, long long now, long long retire_after_s,
+                struct keys_rotation *rot, struct errbuf *eb);
 
 /* Server secrets beside the signing keys: DIR/pepper.key (HMAC key mixed into password,
  * passcode and SMS-code hashes) and DIR/data.key (AES-256-GCM key for secrets at rest, e.g.

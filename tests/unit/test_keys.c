@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -885,6 +887,331 @@ static void test_keys_generate_writes_demo_bank_jwks_matching_its_pem(void **sta
 	free(s);
 }
 
+/* ---- retired_at and rotation -------------------------------------------------------------- */
+
+static void test_keys_accepts_retired_at_on_a_retired_key_only(void **state)
+{
+	struct errbuf eb = { 0 };
+	struct keyset *ks = NULL;
+	const char *m = "{\"keys\":[" ES1 ",{\"file\":\"es256-2.pem\",\"alg\":\"ES256\","
+	                "\"state\":\"retired\",\"retired_at\":1795000000}]}";
+
+	(void)state;
+	tu_spit(path_of("keys.json"), m, strlen(m));
+	assert_int_equal(keys_load(dir, &ks, &eb), 0);
+	tu_spit(path_of("keys.json"), manifest, strlen(manifest));
+	assert_int_equal(ks->v[1].retired_at, 1795000000);
+	assert_int_equal(ks->v[0].retired_at, 0);
+	keys_free(ks);
+	assert_refused("{\"keys\":[{\"file\":\"es256-1.pem\",\"alg\":\"ES256\",\"state\":\"active\","
+	               "\"retired_at\":1}]}",
+	               E_INVALID, "keys[0].retired_at: es256-1.pem: only a retired key has one", NULL);
+	assert_refused("{\"keys\":[" ES1 ",{\"file\":\"es256-2.pem\",\"alg\":\"ES256\","
+	               "\"state\":\"retired\",\"retired_at\":\"yesterday\"}]}",
+	               E_INVALID, "keys[1].retired_at: must be an integer", NULL);
+	assert_refused("{\"keys\":[" ES1 ",{\"file\":\"es256-2.pem\",\"alg\":\"ES256\","
+	               "\"state\":\"retired\",\"retired_at\":-5}]}",
+	               E_INVALID, "keys[1].retired_at: must be 0..", NULL);
+	assert_refused("{\"keys\":[" ES1 ",{\"file\":\"es256-2.pem\",\"alg\":\"ES256\","
+	               "\"state\":\"retired\",\"retired_at\":1.5}]}",
+	               E_INVALID, "keys[1].retired_at: must be an integer", NULL);
+}
+
+/* A fresh directory of dev keys for a rotation test. */
+static void rot_dir(char d[64])
+{
+	struct errbuf eb = { 0 };
+
+	assert_non_null(tu_mkdtemp(d, 64, "test_keys_rot"));
+	if (keys_generate(d, &eb) != 0)
+		print_error("keys_generate: %s\n", eb.msg);
+	assert_int_equal(eb.msg[0], '\0');
+}
+
+static const struct key *by_file(const struct keyset *ks, const char *file)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		if (strcmp(ks->v[i].file, file) == 0)
+			return &ks->v[i];
+	return NULL;
+}
+
+static struct keyset *load_or_fail(const char *d)
+{
+	struct errbuf eb = { 0 };
+	struct keyset *ks = NULL;
+
+	if (keys_load(d, &ks, &eb) != 0)
+		print_error("keys_load: %s\n", eb.msg);
+	assert_non_null(ks);
+	return ks;
+}
+
+static void test_keys_rotate_makes_next_active_retires_active_and_adds_a_new_next(void **state)
+{
+	struct keys_rotation rot;
+	struct errbuf eb = { 0 };
+	struct keyset *before, *after;
+	char d[64], p[128], kid_active[KEYS_KID_SIZE], kid_next[KEYS_KID_SIZE];
+	struct stat st;
+	json_t *j;
+
+	(void)state;
+	rot_dir(d);
+	before = load_or_fail(d);
+	snprintf(kid_active, sizeof(kid_active), "%s", by_file(before, "es256-1.pem")->kid);
+	snprintf(kid_next, sizeof(kid_next), "%s", by_file(before, "es256-2.pem")->kid);
+	keys_free(before);
+	assert_int_equal(keys_rotate(d, KEY_ES256, 1800000000, 900, &rot, &eb), 0);
+	assert_string_equal(rot.activated, "es256-2.pem");
+	assert_string_equal(rot.retired, "es256-1.pem");
+	assert_string_equal(rot.next, "es256-3.pem");
+	assert_int_equal(rot.nremoved, 0);
+	after = load_or_fail(d);
+	assert_int_equal(after->n, 4);
+	/* the key RPs have cached as next now signs; the old one stays published */
+	assert_string_equal(keys_active(after, KEY_ES256)->kid, kid_next);
+	assert_int_equal(by_file(after, "es256-1.pem")->state, KEY_RETIRED);
+	assert_string_equal(by_file(after, "es256-1.pem")->kid, kid_active);
+	assert_int_equal(by_file(after, "es256-1.pem")->retired_at, 1800000000);
+	assert_int_equal(by_file(after, "es256-3.pem")->state, KEY_NEXT);
+	assert_string_not_equal(by_file(after, "es256-3.pem")->kid, kid_active);
+	assert_string_not_equal(by_file(after, "es256-3.pem")->kid, kid_next);
+	/* RS256 untouched */
+	assert_string_equal(keys_active(after, KEY_RS256)->file, "rs256-1.pem");
+	j = jwk_of(after->jwks);
+	assert_int_equal(json_array_size(json_object_get(j, "keys")), 4);
+	json_decref(j);
+	keys_free(after);
+	/* private key and manifest 0600; no temp file left */
+	assert_int_equal(stat(tu_path(p, sizeof(p), d, "es256-3.pem"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(tu_path(p, sizeof(p), d, "keys.json"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_not_equal(access(tu_path(p, sizeof(p), d, "keys.json.tmp"), F_OK), 0);
+	tu_rm_rf(d);
+}
+
+static void test_keys_rotate_drops_retired_keys_only_once_their_tokens_expired(void **state)
+{
+	struct keys_rotation rot;
+	struct errbuf eb = { 0 };
+	struct keyset *ks;
+	char d[64], p[128];
+
+	(void)state;
+	rot_dir(d);
+	assert_int_equal(keys_rotate(d, KEY_ES256, 1000, 600, &rot, &eb), 0);  /* retires es256-1 */
+	assert_int_equal(keys_rotate(d, KEY_ES256, 1599, 600, &rot, &eb), 0);  /* retires es256-2 */
+	assert_int_equal(rot.nremoved, 0);         /* es256-1 is 599 s retired: still needed */
+	assert_int_equal(access(tu_path(p, sizeof(p), d, "es256-1.pem"), F_OK), 0);
+	assert_int_equal(keys_rotate(d, KEY_ES256, 1600, 600, &rot, &eb), 0);  /* retires es256-3 */
+	assert_int_equal(rot.nremoved, 1);
+	assert_string_equal(rot.removed[0], "es256-1.pem");
+	assert_int_equal(rot.kept_file[0], 0);
+	assert_int_not_equal(access(tu_path(p, sizeof(p), d, "es256-1.pem"), F_OK), 0);
+	assert_string_equal(rot.activated, "es256-4.pem");
+	assert_string_equal(rot.next, "es256-5.pem");
+	ks = load_or_fail(d);
+	assert_null(by_file(ks, "es256-1.pem"));
+	assert_int_equal(by_file(ks, "es256-2.pem")->retired_at, 1599);
+	assert_int_equal(by_file(ks, "es256-3.pem")->retired_at, 1600);
+	assert_int_equal(keys_active(ks, KEY_ES256)->state, KEY_ACTIVE);
+	assert_string_equal(keys_active(ks, KEY_ES256)->file, "es256-4.pem");
+	keys_free(ks);
+	tu_rm_rf(d);
+}
+
+static void test_keys_rotate_rs256_without_next_first_adds_one(void **state)
+{
+	struct keys_rotation rot;
+	struct errbuf eb = { 0 };
+	struct keyset *ks;
+	char d[64], kid[KEYS_KID_SIZE];
+
+	(void)state;
+	rot_dir(d);
+	assert_int_equal(keys_rotate(d, KEY_RS256, 5000, 600, &rot, &eb), 0);
+	assert_string_equal(rot.activated, "");
+	assert_string_equal(rot.retired, "");
+	assert_string_equal(rot.next, "rs256-2.pem");
+	ks = load_or_fail(d);
+	assert_string_equal(keys_active(ks, KEY_RS256)->file, "rs256-1.pem");
+	assert_int_equal(by_file(ks, "rs256-2.pem")->state, KEY_NEXT);
+	assert_int_equal(by_file(ks, "rs256-2.pem")->alg, KEY_RS256);
+	assert_int_equal(EVP_PKEY_get_bits(by_file(ks, "rs256-2.pem")->pkey), 2048);
+	snprintf(kid, sizeof(kid), "%s", by_file(ks, "rs256-2.pem")->kid);
+	assert_string_equal(keys_active(ks, KEY_ES256)->file, "es256-1.pem");  /* ES256 untouched */
+	keys_free(ks);
+	assert_int_equal(keys_rotate(d, KEY_RS256, 6000, 600, &rot, &eb), 0);
+	assert_string_equal(rot.activated, "rs256-2.pem");
+	assert_string_equal(rot.retired, "rs256-1.pem");
+	assert_string_equal(rot.next, "rs256-3.pem");
+	ks = load_or_fail(d);
+	assert_string_equal(keys_active(ks, KEY_RS256)->kid, kid);
+	keys_free(ks);
+	tu_rm_rf(d);
+}
+
+static void test_keys_rotate_skips_a_file_name_already_on_disk(void **state)
+{
+	struct keys_rotation rot;
+	struct errbuf eb = { 0 };
+	char d[64], p[128], *c;
+
+	(void)state;
+	rot_dir(d);
+	tu_spit(tu_path(p, sizeof(p), d, "es256-3.pem"), "not ours\n", 9);
+	assert_int_equal(keys_rotate(d, KEY_ES256, 1000, 600, &rot, &eb), 0);
+	assert_string_equal(rot.next, "es256-4.pem");
+	c = tu_slurp(tu_path(p, sizeof(p), d, "es256-3.pem"), NULL);
+	assert_string_equal(c, "not ours\n");
+	free(c);
+	tu_rm_rf(d);
+}
+
+static void test_keys_rotate_refuses_a_manifest_authd_would_refuse_and_changes_nothing(void **state)
+{
+	const char *bad = "{\"keys\":[" ES1 "," ENTRY("es256-2.pem", "ES256", "active") "]}";
+	struct errbuf eb = { .file = "caller" };
+	char d[64], p[128], *after;
+
+	(void)state;
+	rot_dir(d);
+	tu_spit(tu_path(p, sizeof(p), d, "keys.json"), bad, strlen(bad));
+	assert_int_equal(keys_rotate(d, KEY_ES256, 1000, 600, NULL, &eb), E_INVALID);
+	assert_non_null(strstr(eb.msg, "/keys.json: keys[1].state: es256-2.pem: a second active"));
+	assert_string_equal(eb.file, "caller");
+	after = tu_slurp(p, NULL);
+	assert_string_equal(after, bad);
+	free(after);
+	assert_int_not_equal(access(tu_path(p, sizeof(p), d, "es256-3.pem"), F_OK), 0);
+	tu_rm_rf(d);
+}
+
+static void test_keys_rotate_refuses_while_another_rotation_holds_the_lock(void **state)
+{
+	struct errbuf eb = { 0 };
+	char d[64], p[128], *before, *after;
+	int fd;
+
+	(void)state;
+	rot_dir(d);
+	before = tu_slurp(tu_path(p, sizeof(p), d, "keys.json"), NULL);
+	fd = open(d, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(keys_rotate(d, KEY_ES256, 1000, 600, NULL, &eb), E_IO);
+	assert_non_null(strstr(eb.msg, "another rotation holds the lock"));
+	after = tu_slurp(p, NULL);
+	assert_string_equal(after, before);
+	free(after);
+	close(fd);
+	assert_int_equal(keys_rotate(d, KEY_ES256, 1000, 600, NULL, &eb), 0);  /* lock released */
+	free(before);
+	tu_rm_rf(d);
+}
+
+static void test_keys_rotate_refuses_a_missing_directory(void **state)
+{
+	struct errbuf eb = { 0 };
+
+	(void)state;
+	assert_int_equal(keys_rotate("/nonexistent/keys", KEY_ES256, 1000, 600, NULL, &eb), E_IO);
+	assert_non_null(strstr(eb.msg, "/nonexistent/keys: cannot open"));
+}
+
+/* keys_manifest_rotate directly: no files. */
+static json_t *rotate_json(const char *in, enum key_alg alg, long long now, long long after,
+                           const char *file, struct keys_rotation *rot, int want)
+{
+	struct errbuf eb = { 0 };
+	json_t *m = jwk_of(in), *out = NULL;
+	char *before = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS), *again;
+	int r = keys_manifest_rotate(m, alg, now, after, file, &out, rot, &eb);
+
+	if (r != want)
+		print_error("rotate %s\n  -> %d \"%s\"\n", in, r, eb.msg);
+	assert_int_equal(r, want);
+	again = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(again, before);     /* the input is never modified */
+	free(again);
+	free(before);
+	json_decref(m);
+	if (r != 0)
+		assert_null(out);
+	return out;
+}
+
+static void test_keys_manifest_rotate_keeps_undated_retired_keys_and_other_members(void **state)
+{
+	struct keys_rotation rot;
+	json_t *out;
+	char *s;
+
+	(void)state;
+	out = rotate_json("{\"keys\":[" ENTRY("old.pem", "ES256", "retired") ","
+	                  "{\"file\":\"dated.pem\",\"alg\":\"RS256\",\"state\":\"retired\","
+	                  "\"retired_at\":100}," ES1 "," ENTRY("es256-2.pem", "ES256", "next") "]}",
+	                  KEY_ES256, 1000, 900, "es256-3.pem", &rot, 0);
+	s = json_dumps(out, JSON_COMPACT);
+	/* undated "old.pem" stays; "dated.pem" (RS256, 900 s retired) goes, whatever alg rotates */
+	assert_string_equal(s, "{\"keys\":[{\"file\":\"old.pem\",\"alg\":\"ES256\",\"state\":\"retired\"},"
+	                       "{\"file\":\"es256-1.pem\",\"alg\":\"ES256\",\"state\":\"retired\","
+	                       "\"retired_at\":1000},"
+	                       "{\"file\":\"es256-2.pem\",\"alg\":\"ES256\",\"state\":\"active\"},"
+	                       "{\"file\":\"es256-3.pem\",\"alg\":\"ES256\",\"state\":\"next\"}]}");
+	assert_int_equal(rot.nremoved, 1);
+	assert_string_equal(rot.removed[0], "dated.pem");
+	free(s);
+	json_decref(out);
+	/* 899 s: not yet */
+	out = rotate_json("{\"keys\":[{\"file\":\"dated.pem\",\"alg\":\"RS256\",\"state\":\"retired\","
+	                  "\"retired_at\":101}," ES1 "]}",
+	                  KEY_ES256, 1000, 900, "es256-2.pem", &rot, 0);
+	assert_int_equal(rot.nremoved, 0);
+	assert_int_equal(json_array_size(json_object_get(out, "keys")), 3);
+	json_decref(out);
+}
+
+static void test_keys_manifest_rotate_with_zero_retire_after_keeps_the_key_it_retires(void **state)
+{
+	struct keys_rotation rot;
+	json_t *out;
+
+	(void)state;
+	out = rotate_json("{\"keys\":[" ES1 "," ENTRY("es256-2.pem", "ES256", "next") "]}", KEY_ES256,
+	                  1000, 0, "es256-3.pem", &rot, 0);
+	assert_int_equal(rot.nremoved, 0);
+	assert_int_equal(json_array_size(json_object_get(out, "keys")), 3);
+	json_decref(out);
+}
+
+static void test_keys_manifest_rotate_refusals(void **state)
+{
+	struct keys_rotation rot = { .next = "untouched" };
+	char m[4096];
+	size_t o = 0;
+
+	(void)state;
+	rotate_json("{\"keys\":[" ES1 "]}", KEY_ES256, 1000, 600, "es256-1.pem", &rot,
+	            E_INVALID);                 /* the new name is taken */
+	rotate_json("{\"keys\":[" ES1 "]}", KEY_ES256, 1000, 600, "../x.pem", &rot, E_INVALID);
+	rotate_json("{\"keys\":[" ES1 "]}", KEY_ES256, 1000, 600, "", &rot, E_INVALID);
+	rotate_json("{\"keys\":[" ES1 "]}", KEY_ES256, 1000, -1, "n.pem", &rot, E_INVALID);
+	rotate_json("{\"keys\":{}}", KEY_ES256, 1000, 600, "n.pem", &rot, E_INVALID);
+	rotate_json("{\"keys\":[{\"file\":\"a.pem\"}]}", KEY_ES256, 1000, 600, "n.pem", &rot,
+	            E_INVALID);
+	/* LIM_KEYS entries: one more would not load */
+	o += (size_t)snprintf(m + o, sizeof(m) - o, "{\"keys\":[" ES1);
+	for (int i = 1; i < LIM_KEYS; i++)
+		o += (size_t)snprintf(m + o, sizeof(m) - o,
+		                      ",{\"file\":\"r%d.pem\",\"alg\":\"ES256\",\"state\":\"retired\"}", i);
+	snprintf(m + o, sizeof(m) - o, "]}");
+	rotate_json(m, KEY_ES256, 1000, 600, "n.pem", &rot, E_LIMIT);
+	assert_string_equal(rot.next, "untouched");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -928,6 +1255,17 @@ int main(void)
 		cmocka_unit_test(test_keys_generate_never_overwrites_an_existing_manifest_or_key),
 		cmocka_unit_test(test_keys_generate_refuses_to_overwrite_a_pem_without_manifest),
 		cmocka_unit_test(test_keys_generate_writes_demo_bank_jwks_matching_its_pem),
+		cmocka_unit_test(test_keys_accepts_retired_at_on_a_retired_key_only),
+		cmocka_unit_test(test_keys_rotate_makes_next_active_retires_active_and_adds_a_new_next),
+		cmocka_unit_test(test_keys_rotate_drops_retired_keys_only_once_their_tokens_expired),
+		cmocka_unit_test(test_keys_rotate_rs256_without_next_first_adds_one),
+		cmocka_unit_test(test_keys_rotate_skips_a_file_name_already_on_disk),
+		cmocka_unit_test(test_keys_rotate_refuses_a_manifest_authd_would_refuse_and_changes_nothing),
+		cmocka_unit_test(test_keys_rotate_refuses_while_another_rotation_holds_the_lock),
+		cmocka_unit_test(test_keys_rotate_refuses_a_missing_directory),
+		cmocka_unit_test(test_keys_manifest_rotate_keeps_undated_retired_keys_and_other_members),
+		cmocka_unit_test(test_keys_manifest_rotate_with_zero_retire_after_keeps_the_key_it_retires),
+		cmocka_unit_test(test_keys_manifest_rotate_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
