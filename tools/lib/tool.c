@@ -77,8 +77,9 @@ static void on_answer(struct evhttp_request *req, void *arg)
 	event_base_loopexit(a->base, NULL);
 }
 
-int tool_http_json(const char *method, const char *url, json_t *body, const char *bearer,
-                   int timeout_s, json_t **out)
+/* One request: body (len bytes of content type ctype) may be NULL. */
+static int http_send(const char *method, const char *url, const char *ctype, const char *body,
+                     size_t len, const char *bearer, int timeout_s, json_t **out)
 {
 	struct evhttp_uri *u = evhttp_uri_parse(url);
 	struct answer a = { 0, NULL, NULL };
@@ -86,7 +87,7 @@ int tool_http_json(const char *method, const char *url, json_t *body, const char
 	struct evhttp_request *req;
 	struct evkeyvalq *h;
 	const char *host, *path, *query;
-	char target[2048], hosthdr[300];
+	char target[4096], hosthdr[300];
 	int port;
 
 	*out = NULL;
@@ -101,10 +102,11 @@ int tool_http_json(const char *method, const char *url, json_t *body, const char
 	snprintf(target, sizeof(target), "%s%s%s", path && *path ? path : "/", query ? "?" : "",
 	         query ? query : "");
 	snprintf(hosthdr, sizeof(hosthdr), "%s:%d", host, port);
-	a.base = event_base_new();
-	con = evhttp_connection_base_new(a.base, NULL, host, (unsigned short)port);
+	if ((a.base = event_base_new()) == NULL ||
+	    (con = evhttp_connection_base_new(a.base, NULL, host, (unsigned short)port)) == NULL ||
+	    (req = evhttp_request_new(on_answer, &a)) == NULL)
+		goto out;
 	evhttp_connection_set_timeout(con, timeout_s);
-	req = evhttp_request_new(on_answer, &a);
 	h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Host", hosthdr);
 	evhttp_add_header(h, "Accept", "application/json");
@@ -115,20 +117,48 @@ int tool_http_json(const char *method, const char *url, json_t *body, const char
 		evhttp_add_header(h, "Authorization", auth);
 	}
 	if (body != NULL) {
-		char *s = json_dumps(body, JSON_COMPACT);
-
-		evhttp_add_header(h, "Content-Type", "application/json");
-		if (s != NULL)
-			evbuffer_add(evhttp_request_get_output_buffer(req), s, strlen(s));
-		free(s);
+		evhttp_add_header(h, "Content-Type", ctype);
+		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	}
-	evhttp_make_request(con, req,
-	                    strcmp(method, "POST") == 0 ? EVHTTP_REQ_POST : EVHTTP_REQ_GET,
-	                    target);
-	event_base_dispatch(a.base);
-	evhttp_connection_free(con);
-	event_base_free(a.base);
+	/* on failure libevent owns req (it may already have reported through on_answer): status 0 */
+	if (evhttp_make_request(con, req,
+	                        strcmp(method, "POST") == 0 ? EVHTTP_REQ_POST : EVHTTP_REQ_GET,
+	                        target) == 0)
+		event_base_dispatch(a.base);
+out:
+	if (con != NULL)
+		evhttp_connection_free(con);
+	if (a.base != NULL)
+		event_base_free(a.base);
 	evhttp_uri_free(u);
 	*out = a.json;
 	return a.status;
+}
+
+int tool_http_json(const char *method, const char *url, json_t *body, const char *bearer,
+                   int timeout_s, json_t **out)
+{
+	char *s = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	int status;
+
+	if (body != NULL && s == NULL) {
+		*out = NULL;
+		return 0;
+	}
+	status = http_send(method, url, "application/json", s, s != NULL ? strlen(s) : 0, bearer,
+	                   timeout_s, out);
+	free(s);
+	return status;
+}
+
+int tool_http_form(const char *url, const char *form, const char *bearer, int timeout_s,
+                   json_t **out)
+{
+	return http_send("POST", url, "application/x-www-form-urlencoded", form, strlen(form),
+	                 bearer, timeout_s, out);
+}
+
+char *tool_urlencode(const char *s)
+{
+	return evhttp_uriencode(s, -1, 0);
 }
