@@ -520,7 +520,9 @@ suite_audit() {
 	APP --state "$S" login --passcode 468213 >/dev/null
 	APP --state "$S" login --passcode 111111 >/dev/null 2>&1
 	post /app/v1/device/start '{"id_number":"001085012345","password":"Wrong#Pass1"}' >/dev/null
-	out=$($EIDCTL audit tail 10)
+	# the tail comes over the admin API (docs/admin-api.md), as the dev admin client eidctl
+	jq -n --arg u "$(url '')" --arg k "$E2E_DIR/keys/eidctl.pem" '{url: $u, client_id: "eidctl", key: $k}' > "$E2E_DIR/eidctl.json"
+	out=$("$(dirname "$AUTHD")/eidctl" -C "$E2E_DIR/eidctl.json" audit tail 10)
 	check "audit: activation, login, a wrong passcode and a wrong password are recorded" bash -c \
 		'grep -q "account_activated *001085\*\*\*\*\*\*" <<<"$0" && grep -q "app_login " <<<"$0" &&
 		 grep -q "passcode_failed" <<<"$0" && grep -q "password_failed" <<<"$0"' "$out"
