@@ -163,8 +163,8 @@ suite_admin_roles() {
 	check "audit (auditor): the two refused revocations, who and why, filed under the citizen" bash -c \
 		'[ "${0%% *}" = 200 ] && jqe "[.entries[] | .detail] | (map(select(test(\"^by=svc;op=revoke;why=scope\"))) | length == 1) and (map(select(test(\"^by=officer-1;op=revoke;why=role\"))) | length == 1)" <<<"${0#* }"' "$out"
 	out=$(adm "$A" "/admin/v1/audit?id=$ADM_ID&ev=admin_level2")
-	check "audit: the level-2 raise names officer-1 and the reason; the log holds no whole ID number" bash -c \
-		'jqe ".entries | length == 1 and (.[0].detail | test(\"^by=officer-1;reason=chip ID card checked in person\")) and (.[0].sub | test(\"^001085\\\\*{6}~[0-9a-f]{12}$\"))" <<<"${0#* }" && ! grep -q "$1" <<<"${0#* }"' "$out" "$ADM_ID"
+	check "audit: the raise (officer-1, the reason) and the refused second one; the log holds no whole ID number" bash -c \
+		'jqe ".entries | length == 2 and (.[0].detail | test(\"^by=officer-1;reason=chip ID card checked in person\")) and (.[1].detail | test(\"result=conflict\")) and (.[0].sub | test(\"^001085\\\\*{6}~[0-9a-f]{12}$\"))" <<<"${0#* }" && ! grep -q "$1" <<<"${0#* }"' "$out" "$ADM_ID"
 	out=$(adm "$A" "/admin/v1/audit?client=officer-1&limit=1000")
 	check "audit: filter by client finds what officer-1 did (look-ups, the raise, the refusal)" bash -c \
 		'jqe "[.entries[].ev] | (index(\"admin_show\") != null) and (index(\"admin_level2\") != null) and (index(\"admin_refused\") != null)" <<<"${0#* }"' "$out"
