@@ -1024,6 +1024,11 @@ static enum step login_loaded(struct req *r)
 	/* Unknown ID numbers and accounts not active end like a bad signature: the caller does not
 	 * hold this citizen's bound device, and learns nothing more. */
 	snprintf(l->device_id, sizeof(l->device_id), "%s", x->elem[3]->str);
+	if (strcmp(x->elem[0]->str, "revoked") == 0 && x->elem[2]->len > 0 &&
+	    device_signed(r, l, x->elem[2]->str))
+		/* the holder of the bound device is told what to do (web login: after the password) */
+		return req_fail(r, 403, "account_revoked",
+		                "this account is revoked: contact the police office");
 	if (strcmp(x->elem[0]->str, "active") != 0 || !device_signed(r, l, x->elem[2]->str)) {
 		req_log(LOG_WARN, r, "app_login_device_refused", "id", l->masked, NULL);
 		guard_fail(r);
@@ -1036,7 +1041,8 @@ static enum step login_loaded(struct req *r)
 		req_log(LOG_WARN, r, "app_login_locked", "id", l->masked, NULL);
 		return http_reply_json(r, 423, json_pack("{s:s, s:s, s:I}", "error", "account_locked",
 		                                    "error_description",
-		                                    "too many wrong passcodes: try again later",
+		                                    "the account is locked: try again later, or "
+		                                    "contact the police office",
 		                                    "retry_after", (json_int_t)(until - time(NULL))));
 	}
 	if (x->elem[1]->len >= sizeof(l->job.hash))

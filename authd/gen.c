@@ -30,6 +30,8 @@ int gen_load(const char *conf_path, unsigned long serial, struct gen **out, stru
 	                                                            : "sms.webhook_url",
 	                       &g->sms_tls, eb)) != 0)
 		goto out;
+	if ((r = fetch_tls_new(g->conf->bcl_ca_file, "backchannel.ca_file", &g->bcl_tls, eb)) != 0)
+		goto out;
 	eb->file = NULL;
 	if ((r = keys_load(g->conf->keys_dir, &g->keys, eb)) != 0)
 		goto out;
@@ -80,6 +82,7 @@ void gen_unref(struct gen *g)
 	free(g->discovery);
 	X509_STORE_free(g->csca);
 	SSL_CTX_free(g->sms_tls);
+	SSL_CTX_free(g->bcl_tls);
 	clients_free(g->clients);
 	keys_free(g->keys);
 	conf_free(g->conf);

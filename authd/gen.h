@@ -26,6 +26,7 @@ struct gen {
 	struct clientset *clients;
 	struct x509_store_st *csca; /* chip.csca_dir: trust anchors for level 2 by chip */
 	struct ssl_ctx_st *sms_tls; /* https sms.webhook_url: client TLS (sms.webhook_ca_file) */
+	struct ssl_ctx_st *bcl_tls; /* back-channel logout to https RPs (backchannel.ca_file) */
 	size_t ncsca;
 	uint8_t pepper[32];   /* keys/pepper.key */
 	uint8_t data_key[32]; /* keys/data.key */

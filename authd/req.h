@@ -84,6 +84,7 @@ struct req {
 	void *ctx;                     /* the handler's own state (req_ctx) */
 	void *ctx_audit;               /* audit.c's state while an append is under way */
 	void *ctx_sms;                 /* sms.c's state while a message is being sent */
+	void *ctx_bcl;                 /* bcl.c's state while logout tokens are being queued */
 	char first[LIM_ARENA_FIRST];   /* the arena's first block */
 };
 

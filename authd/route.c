@@ -7,6 +7,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "ep_admin.h"
 #include "ep_app.h"
 #include "ep_authorize.h"
 #include "ep_ciba.h"
@@ -64,6 +65,15 @@ static const struct route routes[] = {
 	{ "POST", "/app/v1/qr/decide", ep_qr_decide, APP, 8192 },
 	{ "POST", "/app/v1/ciba/decide", ep_ciba_decide, APP, 8192 },
 	{ "POST", "/app/v1/level2/chip", ep_app_level2_chip, APP, 64 * 1024 },
+	{ "GET", "/admin/v1/account", ep_admin_account, R_STORE, 0 },
+	{ "GET", "/admin/v1/sessions", ep_admin_sessions, R_STORE, 0 },
+	{ "GET", "/admin/v1/audit", ep_admin_audit, R_STORE, 0 },
+	{ "POST", "/admin/v1/account/lock", ep_admin_lock, APP, 4096 },
+	{ "POST", "/admin/v1/account/revoke", ep_admin_revoke, APP, 4096 },
+	{ "POST", "/admin/v1/account/reinstate", ep_admin_reinstate, APP, 4096 },
+	{ "POST", "/admin/v1/account/level2", ep_admin_level2, APP, 4096 },
+	{ "POST", "/admin/v1/device/retire", ep_admin_retire, APP, 4096 },
+	{ "POST", "/admin/v1/sessions/end", ep_admin_end, APP, 4096 },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

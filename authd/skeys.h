@@ -32,6 +32,7 @@
  *   eid:sms:outbox      stream  the dev SMS sender's outbox (eid-app --dev-sms reads it)
  *   eid:audit           stream  the hash-chained audit log (audit.c)
  *   eid:audit:head      string  the hash of its last entry
+ *   eid:bcl:q           zset    back-channel logout deliveries (JSON jobs) by due time, ms (bcl.c)
  *   eid:ev              channel pub/sub: the topic of a watched thing that changed (notify.c)
  *
  * Builders write into a caller buffer of at least SK_MAX bytes and return the length.
@@ -183,6 +184,7 @@ static inline int sk_at_revoked(char out[SK_MAX], const char *jti)
 #define SK_SMS_OUTBOX SK_PREFIX "sms:outbox"
 #define SK_AUDIT SK_PREFIX "audit"
 #define SK_EVENTS SK_PREFIX "ev"
+#define SK_BCL_QUEUE SK_PREFIX "bcl:q"
 #define SK_AUDIT_HEAD SK_PREFIX "audit:head"
 
 #endif

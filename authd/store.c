@@ -511,6 +511,55 @@ int store_eval_detached(struct store *s, enum lua_script script, int nkeys, int 
 	return 0;
 }
 
+/* A script for background work: its reply, copied into a scratch arena, goes to a callback. */
+struct fn_pending {
+	store_fn cb;
+	void *arg;
+};
+
+static void on_fn_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct fn_pending *p = priv;
+	char first[4096];
+	struct arena a;
+	const struct sreply *x = NULL;
+
+	(void)ac;
+	arena_init(&a, first, sizeof(first), 1u << 20);
+	if (reply != NULL)
+		x = copy_reply(&a, reply, 0);
+	p->cb(p->arg, x);
+	arena_reset(&a);
+	free(p);
+}
+
+int store_eval_fn(struct store *s, enum lua_script script, int nkeys, int nargs,
+                  const char *const *args, store_fn cb, void *arg)
+{
+	const char *argv[3 + 64];
+	struct fn_pending *p;
+	char nk[12];
+
+	BUG_ON(script < 0 || script >= LUA_COUNT || nkeys > nargs || nargs > 64,
+	       "store_eval_fn arguments");
+	if (s == NULL || s->state != ST_READY || s->ac == NULL || (p = malloc(sizeof(*p))) == NULL)
+		return -1;
+	p->cb = cb;
+	p->arg = arg;
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVALSHA";
+	argv[1] = s->sha[script];
+	argv[2] = nk;
+	for (int i = 0; i < nargs; i++)
+		argv[3 + i] = args[i];
+	if (redisAsyncCommandArgv(s->ac, on_fn_reply, p, 3 + nargs, argv, NULL) != REDIS_OK) {
+		free(p);
+		return -1;
+	}
+	metrics_store_cmd();
+	return 0;
+}
+
 int store_cmdv_detached(struct store *s, int argc, const char **argv)
 {
 	if (s == NULL || s->state != ST_READY || s->ac == NULL ||

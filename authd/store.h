@@ -61,6 +61,13 @@ enum step store_eval(struct req *r, step_fn next, enum lua_script script, int nk
 int store_eval_detached(struct store *s, enum lua_script script, int nkeys, int nargs,
                         const char *const *args);
 
+/* A script for background work (no request): `cb` runs once with the reply (NULL when Redis
+ * failed or went away), which lives only during the call. At most 64 args. 0 when sent (cb will
+ * run), -1 when not ready (cb will not run). */
+typedef void (*store_fn)(void *arg, const struct sreply *x);
+int store_eval_fn(struct store *s, enum lua_script script, int nkeys, int nargs,
+                  const char *const *args, store_fn cb, void *arg);
+
 /* A command for no one, the same way (argv NUL-terminated). 0 when sent, -1 otherwise. */
 int store_cmdv_detached(struct store *s, int argc, const char **argv);
 

@@ -93,6 +93,25 @@ int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
 	return jws_sign(k, "at+jwt", buf, (size_t)(p - buf), a, out, outlen);
 }
 
+int tok_logout_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
+                    const struct tok_logout *t, struct arena *a, char **out, size_t *outlen)
+{
+	const struct key *k = keys_active(ks, alg);
+	char buf[TOK_CLAIMS_MAX], *p = buf;
+	const char *end = buf + sizeof(buf);
+
+	if (k == NULL)
+		return E_NOTFOUND;
+	if (put(&p, end, "{\"iss\":") != 0 || tok_json_str(&p, end, iss) != 0 ||
+	    put_str(&p, end, "sub", t->sub) != 0 || put_str(&p, end, "aud", t->client_id) != 0 ||
+	    put(&p, end, ",\"iat\":%lld,\"exp\":%lld", t->iat, t->exp) != 0 ||
+	    put_str(&p, end, "jti", t->jti) != 0 || put_str(&p, end, "sid", t->sid) != 0 ||
+	    put(&p, end, ",\"events\":{\"http://schemas.openid.net/event/backchannel-logout\":{}}}") !=
+	            0)
+		return E_LIMIT;
+	return jws_sign(k, "logout+jwt", buf, (size_t)(p - buf), a, out, outlen);
+}
+
 int tok_id_sign(const struct keyset *ks, enum key_alg alg, const char *iss, const struct tok_id *t,
                 struct arena *a, char **out, size_t *outlen)
 {

@@ -45,6 +45,17 @@ struct tok_access {
 int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
                     const struct tok_access *t, struct arena *a, char **out, size_t *outlen);
 
+/* A logout token's claims (OIDC Back-Channel Logout 1.0 §2.4): never a nonce. */
+struct tok_logout {
+	const char *sub, *client_id, *sid, *jti; /* sub and/or sid; "" or NULL = absent */
+	long long iat, exp;
+};
+
+/* Signs {iss, sub, aud = client_id, iat, exp, jti, sid, events: {backchannel-logout: {}}} with
+ * the active key of `alg`, header typ "logout+jwt". Returns as tok_access_sign. */
+int tok_logout_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
+                    const struct tok_logout *t, struct arena *a, char **out, size_t *outlen);
+
 /* An ID token's claims (OIDC Core §2). NULL / 0 = claim absent. */
 struct tok_id {
 	const char *sub, *client_id, *nonce, *acr, *sid;

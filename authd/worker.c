@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bcl.h"
 #include "clients.h"
 #include "conf.h"
 #include "fetch.h"
@@ -172,7 +173,7 @@ static int setup(struct worker *w, int fd)
 		return E_NOMEM;
 	if (workq_new(w->base, (int)c->hash_threads, (int)c->hash_queue, &w->workq) != 0)
 		return E_NOMEM;
-	if (fetch_new(w->base, NULL, &w->fetch) != 0)
+	if (fetch_new(w->base, NULL, &w->fetch) != 0 || bcl_new(w, &w->bcl) != 0)
 		return E_NOMEM;
 	w->ev_term = evsignal_new(w->base, SIGTERM, on_term, w);
 	w->ev_hup = evsignal_new(w->base, SIGHUP, on_hup, w);
@@ -223,6 +224,7 @@ int worker_main(int id, int fd, const char *conf_path, struct gen *g, SSL_CTX *s
 	notify_free(w.notify); /* parked requests re-read (while the store still exists) */
 	w.notify = NULL;
 	store_free(w.store);
+	bcl_free(w.bcl); /* after the fetch and store callbacks that may name it */
 	if (w.http != NULL)
 		evhttp_free(w.http);
 	if (w.ev_term != NULL)

@@ -16,6 +16,7 @@ struct gen;
 struct store;
 struct fetch;
 struct notify;
+struct bcl;
 
 struct worker {
 	int id;
@@ -26,6 +27,7 @@ struct worker {
 	SSL_CTX *ssl;
 	struct store *store;
 	struct notify *notify;    /* long-polls woken by Redis pub/sub */
+	struct bcl *bcl;          /* back-channel logout delivery */
 	struct workq *workq;      /* Argon2id and other slow work, off the loop */
 	struct fetch *fetch;      /* outbound HTTP(S) calls: SMS webhook */
 	struct gen *gen;

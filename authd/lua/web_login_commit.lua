@@ -4,8 +4,13 @@
 -- ARGV[1] TOTP step ('' for an SMS code)   ARGV[2] idle lifetime (s)   ARGV[3] auth_time
 -- ARGV[4] acr   ARGV[5] amr (JSON)   ARGV[6] sid   ARGV[7] 'qr' when the app confirmed it (no
 -- password was checked: its failures stay)
--- Returns 'ok', 'gone' (no longer active), or 'replay' (the TOTP step was used meanwhile).
+-- Returns 'ok', 'gone' (no longer active, or locked: a QR approval collected after an
+-- administrator locked the account), or 'replay' (the TOTP step was used meanwhile).
 if redis.call('HGET', KEYS[1], 'status') ~= 'active' then
+  return 'gone'
+end
+local locked = tonumber(redis.call('HGET', KEYS[1], 'admin_lock_until') or '0')
+if locked > tonumber(redis.call('TIME')[1]) then
   return 'gone'
 end
 if ARGV[1] ~= '' then

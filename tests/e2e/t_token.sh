@@ -12,8 +12,8 @@ export -f form
 svc_client() {
 	jq -n --arg h "sha256:$(printf %s "$SVC_SECRET" | openssl dgst -sha256 -binary | basenc --base64url | tr -d '=')" '{
 		client_id: "svc", client_name: "Back end", token_endpoint_auth_method: "client_secret_post",
-		client_secret_hash: $h, grant_types: ["client_credentials"], redirect_uris: [],
-		scope: "admin" }' > "$E2E_DIR/clients/svc.json"
+		client_secret_hash: $h, grant_types: ["client_credentials"], redirect_uris: [] }' \
+		> "$E2E_DIR/clients/svc.json"
 }
 
 token_env() { prepare_dirs; svc_client; redis_start; write_conf; authd_start; }
@@ -38,9 +38,13 @@ suite_token_client_credentials() {
 	hdrs=$(curl -sS -D - -o /dev/null -u "demo-rp:$RP_SECRET" -d grant_type=client_credentials "$(url /token)" | tr -d '\r')
 	check "token responses carry Cache-Control: no-store and Pragma: no-cache" bash -c \
 		'grep -qi "^Cache-Control: no-store" <<<"$0" && grep -qi "^Pragma: no-cache" <<<"$0"' "$hdrs"
-	out=$(form /token -d grant_type=client_credentials -d client_id=svc -d "client_secret=$SVC_SECRET" -d scope=admin)
-	check "client_secret_post, a registered non-citizen scope: granted and echoed" bash -c \
+	out=$(form /token -d grant_type=client_credentials -d scope=admin -d "client_assertion_type=$AT_TYPE" \
+		-d "client_assertion=$(node "$HERE/jwt_sign.mjs" "$E2E_DIR/keys/eidctl.pem" ES256 '{}' "$(jq -nc --arg aud "$(url '')" '{iss: "eidctl", sub: "eidctl", aud: $aud, jti: "cc-admin-1", exp: "$now+60"}')")")
+	check "private_key_jwt, a registered non-citizen scope (admin): granted and echoed" bash -c \
 		'[ "${0%% *}" = 200 ] && jqe ".scope == \"admin\"" <<<"${0#* }"' "$out"
+	out=$(form /token -d grant_type=client_credentials -d client_id=svc -d "client_secret=$SVC_SECRET" -d scope=admin)
+	check "a scope the client is not registered for (admin): 400 invalid_scope" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_scope\"" <<<"${0#* }"' "$out"
 	out=$(form /token -d grant_type=client_credentials -d client_id=svc -d "client_secret=$SVC_SECRET" -d 'scope=openid profile')
 	check "citizen scopes in client_credentials: 400 invalid_scope" bash -c \
 		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_scope\"" <<<"${0#* }"' "$out"
