@@ -60,7 +60,8 @@
 #define HTTP_TIMEOUT_S 15
 #define ASSERTION_LIFE_S 60
 #define JWKS_MAX_AGE_S 300     /* http.c: Cache-Control of /jwks */
-#define RETIRE_MARGIN_S 300    /* clock skew and requests in flight, on top of token lifetimes */
+#define RETIRE_MARGIN_S 300    /* on top of the access/ID token lifetimes: clock skew, requests in
+                                * flight, logout tokens (bcl.c: 120 s) */
 
 static void usage(void)
 {
@@ -508,6 +509,16 @@ static char *read_small(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
+/* An encrypted key fails to load instead of prompting: libjwt signs from the PEM text. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
 /* The client assertion (RFC 7523 §3): iss = sub = client_id, aud = the issuer, a fresh jti,
  * 60 s of life; signed with the credentials' key, whose thumbprint is the kid. */
 static char *assertion_sign(const struct api *a, const char *issuer)
@@ -529,9 +540,10 @@ static char *assertion_sign(const struct api *a, const char *issuer)
 	if (stat(a->key, &st) == 0 && (st.st_mode & 077) != 0)
 		fprintf(stderr, "eidctl: warning: %s can be read by others (chmod 600 it)\n", a->key);
 	if ((bio = BIO_new_mem_buf(pem, (int)n)) == NULL ||
-	    (pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
+	    (pk = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) == NULL ||
 	    keys_thumbprint(pk, kid) != 0) {
-		fprintf(stderr, "eidctl: %s: not a PEM private key (EC P-256 or RSA)\n", a->key);
+		fprintf(stderr, "eidctl: %s: not an unencrypted PEM private key (EC P-256 or RSA)\n",
+		        a->key);
 		goto out;
 	}
 	if (keys_pkey_check(pk, KEY_ES256, NULL) == 0)
@@ -853,7 +865,7 @@ static int account_cmd(struct api *a, int argc, char **argv)
 	                    1, what, &g)) != 0)
 		return r;
 	a->json |= g.json;
-	if (g.npos != 1 || !id_ok(what, g.pos[0]))
+	if (!id_ok(what, g.npos == 1 ? g.pos[0] : NULL))
 		return 2;
 	if (v == 0) {
 		snprintf(q, sizeof(q), "account?id=%s", g.pos[0]);
@@ -912,7 +924,7 @@ static int device_cmd(struct api *a, int argc, char **argv)
 	if ((r = args_parse(argc - 1, argv + 1, O_REASON, 1, "device retire", &g)) != 0)
 		return r;
 	a->json |= g.json;
-	if (g.npos != 1 || !id_ok("device retire", g.pos[0]) || !reason_ok("device retire", g.reason))
+	if (!id_ok("device retire", g.npos == 1 ? g.pos[0] : NULL) || !reason_ok("device retire", g.reason))
 		return 2;
 	if ((body = json_pack("{s:s, s:s}", "id", g.pos[0], "reason", g.reason)) == NULL)
 		return 1;
@@ -934,7 +946,7 @@ static int sessions_cmd(struct api *a, int argc, char **argv)
 	if ((r = args_parse(argc, argv, O_END | O_REASON, 1, "sessions", &g)) != 0)
 		return r;
 	a->json |= g.json;
-	if (g.npos != 1 || !id_ok("sessions", g.pos[0]))
+	if (!id_ok("sessions", g.npos == 1 ? g.pos[0] : NULL))
 		return 2;
 	if (!g.end) {
 		if (g.reason != NULL) {

@@ -90,6 +90,8 @@ authd is running.
   $EIDAPP --state var/app2 --dev-sms activate --id ID --phone P --name N --dob D \\
       --password PW --passcode PIN
 
+  $EIDCTL account show 001085012345   the administrator's view (admin API, config/eidctl.json)
+
   curl http://127.0.0.1:8080/.well-known/openid-configuration
   curl http://127.0.0.1:8080/jwks
   curl http://127.0.0.1:8080/readyz
