@@ -428,9 +428,21 @@ static int file_create(const char *path, mode_t mode, const char *data, size_t n
 	return 0;
 }
 
-/* Writes path via path.tmp and rename(2), so a reader never sees half a file. */
-static int file_replace(const char path[GEN_PATH], mode_t mode, const char *data, size_t n,
-                        struct errbuf *eb)
+/* Gives path the owner and group of `like` (NULL, or already ours: nothing to do). */
+static int file_own_like(const char *path, const struct stat *like, struct errbuf *eb)
+{
+	if (like == NULL || (like->st_uid == geteuid() && like->st_gid == getegid()))
+		return 0;
+	if (chown(path, like->st_uid, like->st_gid) != 0)
+		return eb_set(eb, E_IO, "%s: cannot give it the owner %ld:%ld: %s", path,
+		              (long)like->st_uid, (long)like->st_gid, strerror(errno));
+	return 0;
+}
+
+/* Writes path via path.tmp and rename(2), so a reader never sees half a file. `like` (may be
+ * NULL): the file takes its owner and group before it appears under its name. */
+static int file_replace(const char path[GEN_PATH], mode_t mode, const struct stat *like,
+                        const char *data, size_t n, struct errbuf *eb)
 {
 	char tmp[GEN_PATH + sizeof(".tmp")];
 	int r;
@@ -439,6 +451,10 @@ static int file_replace(const char path[GEN_PATH], mode_t mode, const char *data
 	unlink(tmp);                    /* a leftover of an interrupted run */
 	if ((r = file_create(tmp, mode, data, n, eb)) != 0)
 		return r;
+	if ((r = file_own_like(tmp, like, eb)) != 0) {
+		unlink(tmp);
+		return r;
+	}
 	if (rename(tmp, path) != 0) {
 		eb_set(eb, E_IO, "%s: cannot rename: %s", path, strerror(errno));
 		unlink(tmp);
@@ -944,7 +960,7 @@ static int gen_signing_keys(const char *dir, struct errbuf *eb)
 		goto out;
 	snprintf(path, sizeof(path), "%s/%s", dir, MANIFEST);
 	/* Last, so that a manifest exists only once every key it names does. */
-	r = file_replace(path, 0600, s, strlen(s), eb);
+	r = file_replace(path, 0600, NULL, s, strlen(s), eb);
 out:
 	free(s);
 	json_decref(root);
@@ -984,7 +1000,7 @@ static int gen_client_key(const char *dir, const char *name, struct errbuf *eb)
 	}
 	if ((r = jwks_dump(arr, &s, &len)) != 0)
 		goto out;
-	r = file_replace(jwks, 0644, s, len, eb);
+	r = file_replace(jwks, 0644, NULL, s, len, eb);
 out:
 	free(s);
 	json_decref(jwk);
@@ -1195,6 +1211,7 @@ int keys_rotate(const char *dir, enum key_alg alg, long long now, long long reti
 	char mpath[GEN_PATH], path[GEN_PATH], file[KEYS_FILE_SIZE];
 	struct keys_rotation done;
 	struct keyset *ks = NULL;
+	struct stat mst;
 	json_t *root = NULL, *nroot = NULL;
 	EVP_PKEY *pk = NULL;
 	char *s = NULL;
@@ -1228,6 +1245,13 @@ int keys_rotate(const char *dir, enum key_alg alg, long long now, long long reti
 	if ((r = gen_key(alg, &pk, eb)) != 0 || (r = pem_create(path, pk, eb)) != 0)
 		goto out;
 	created = 1;
+	/* Run by root for an authd that runs as its own user: the new files are that user's too. */
+	if (stat(mpath, &mst) != 0) {
+		r = eb_set(eb, E_IO, "%s: %s", mpath, strerror(errno));
+		goto out;
+	}
+	if ((r = file_own_like(path, &mst, eb)) != 0)
+		goto out;
 	/* The new manifest, new key included, must load before it replaces the old one. */
 	if (eb != NULL)
 		eb->file = mpath;
@@ -1239,7 +1263,7 @@ int keys_rotate(const char *dir, enum key_alg alg, long long now, long long reti
 		r = E_NOMEM;
 		goto out;
 	}
-	if ((r = file_replace(mpath, 0600, s, strlen(s), eb)) != 0)
+	if ((r = file_replace(mpath, mst.st_mode & 0777, &mst, s, strlen(s), eb)) != 0)
 		goto out;
 	created = 0;                    /* the manifest names it now */
 	/* The rename is durable once the directory is synced; a failure here changes nothing the

@@ -143,7 +143,8 @@ int keys_manifest_rotate(json_t *manifest, enum key_alg alg, long long now,
  * key of alg into a new file "<es256|rs256>-<n>.pem" (n the first number whose name is neither
  * listed nor on disk; 0600, O_EXCL); loads the new manifest as keys_load would (the new PEM
  * included) before writing it; replaces DIR/keys.json atomically (temp file, fsync, rename, fsync
- * of DIR); only then deletes the PEM files of the dropped retired keys (a failure there leaves
+ * of DIR) keeping its mode; the new PEM and manifest take the owner and group of the manifest
+ * they replace (root rotating for an authd that runs as its own user); only then deletes the PEM files of the dropped retired keys (a failure there leaves
  * the file, flagged in rot->kept_file, and is not an error: the manifest no longer names it).
  * Returns 0 and fills *rot (may be NULL), or the error of the step that failed (E_IO, E_INVALID,
  * E_LIMIT, E_CRYPTO, E_NOMEM) with one sentence in eb naming the file; DIR is then unchanged. */

@@ -1126,10 +1126,10 @@ static int client_secret(int argc, char **argv, int json)
 /* The pid in a pid file: one positive decimal number (and a newline). */
 static int pid_read(const char *path, pid_t *out)
 {
-	char buf[32];
 	size_t n = 0;
-	char *s = read_small(path, sizeof(buf) - 1, &n), *end;
+	char *s = read_small(path, 31, &n), *end;
 	long v;
+	int bad;
 
 	if (s == NULL)
 		return -1;
@@ -1137,8 +1137,9 @@ static int pid_read(const char *path, pid_t *out)
 		s[--n] = '\0';
 	errno = 0;
 	v = strtol(s, &end, 10);
+	bad = errno != 0 || end == s || *end != '\0' || v <= 1 || v > 4194304;
 	free(s);
-	if (errno != 0 || end == s || *end != '\0' || v <= 1 || v > 4194304)
+	if (bad)
 		return -1;
 	*out = (pid_t)v;
 	return 0;

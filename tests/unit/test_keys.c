@@ -1053,6 +1053,35 @@ static void test_keys_rotate_rs256_without_next_first_adds_one(void **state)
 	tu_rm_rf(d);
 }
 
+/* Root rotating for an authd that runs as its own user: the new files are that user's. */
+static void test_keys_rotate_gives_new_files_the_manifests_owner_and_keeps_its_mode(void **state)
+{
+	struct keys_rotation rot;
+	struct errbuf eb = { 0 };
+	char d[64], p[128];
+	struct stat st;
+
+	(void)state;
+	rot_dir(d);
+	assert_int_equal(chmod(tu_path(p, sizeof(p), d, "keys.json"), 0640), 0);
+	if (geteuid() == 0)
+		assert_int_equal(chown(p, 65534, 65534), 0);
+	assert_int_equal(keys_rotate(d, KEY_ES256, 1000, 600, &rot, &eb), 0);
+	assert_int_equal(stat(tu_path(p, sizeof(p), d, "keys.json"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	if (geteuid() == 0) {
+		assert_int_equal(st.st_uid, 65534);
+		assert_int_equal(st.st_gid, 65534);
+	}
+	assert_int_equal(stat(tu_path(p, sizeof(p), d, "es256-3.pem"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	if (geteuid() == 0) {
+		assert_int_equal(st.st_uid, 65534);
+		assert_int_equal(st.st_gid, 65534);
+	}
+	tu_rm_rf(d);
+}
+
 static void test_keys_rotate_skips_a_file_name_already_on_disk(void **state)
 {
 	struct keys_rotation rot;
@@ -1259,6 +1288,7 @@ int main(void)
 		cmocka_unit_test(test_keys_rotate_makes_next_active_retires_active_and_adds_a_new_next),
 		cmocka_unit_test(test_keys_rotate_drops_retired_keys_only_once_their_tokens_expired),
 		cmocka_unit_test(test_keys_rotate_rs256_without_next_first_adds_one),
+		cmocka_unit_test(test_keys_rotate_gives_new_files_the_manifests_owner_and_keeps_its_mode),
 		cmocka_unit_test(test_keys_rotate_skips_a_file_name_already_on_disk),
 		cmocka_unit_test(test_keys_rotate_refuses_a_manifest_authd_would_refuse_and_changes_nothing),
 		cmocka_unit_test(test_keys_rotate_refuses_while_another_rotation_holds_the_lock),

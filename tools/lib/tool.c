@@ -120,7 +120,7 @@ static int http_send(const char *method, const char *url, const char *ctype, con
 		evhttp_add_header(h, "Content-Type", ctype);
 		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	}
-	/* on failure libevent owns req (it may already have reported through on_answer): status 0 */
+	/* the connection owns req; on failure libevent has freed it: the status stays 0 */
 	if (evhttp_make_request(con, req,
 	                        strcmp(method, "POST") == 0 ? EVHTTP_REQ_POST : EVHTTP_REQ_GET,
 	                        target) == 0)
