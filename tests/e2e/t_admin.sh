@@ -218,4 +218,13 @@ suite_admin_ops() {
 	check "a reason with a control character: 400" test "${out%% *}" = 400
 	out=$(adm "$T" "/admin/v1/account?id=12345")
 	check "a malformed ID number: 400" test "${out%% *}" = 400
+	# the citizen logs out at an RP (RP-initiated logout): the RPs of that session are told too
+	local tok at idt n
+	tok=$(sms_login "$E2E_DIR/jar4"); at=$(jq -r .access_token <<<"$tok"); idt=$(jq -r .id_token <<<"$tok")
+	n=$(bcl_lines)
+	browse "$E2E_DIR/jar4" "$(url /logout)?id_token_hint=$idt" >/dev/null
+	for i in $(seq 50); do [ "$(bcl_lines)" -gt "$n" ] && break; sleep 0.1; done
+	check "logout: the RP gets a logout token for that session's sid, and the session's grant ends" bash -c \
+		'c=$(node "$1/jwt_verify.mjs" "$2" "$3" | jq .claims); t=$(node "$1/jwt_verify.mjs" "$2" "$(tail -1 "$0")" | jq .claims); jqe --argjson c "$c" ".sid == \$c.sid and .sub == \$c.sub" <<<"$t" && [ "$(curl -sS -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $4" "$5")" = 401 ]' \
+		"$E2E_DIR/bcl" "$HERE" "$(url /jwks)" "$idt" "$at" "$(url /userinfo)"
 }
