@@ -68,12 +68,19 @@ rs_login() {
 
 suite_admin_revoke() {
 	admin_env || { nok "authd, the RP's listener and the citizen are ready"; return; }
-	local J=$E2E_DIR/jar T tok1 tok2 rt at idt out i
+	local J=$E2E_DIR/jar T tok1 tok2 rt at idt out i p
 	tok1=$(offline_login "$J")
 	tok2=$(rs_login "$J")
 	rt=$(jq -r .refresh_token <<<"$tok1"); at=$(jq -r .access_token <<<"$tok1"); idt=$(jq -r .id_token <<<"$tok1")
 	check "the citizen is logged in at two RPs (one with back-channel logout) and in the app" bash -c \
 		'[ "$(jq -r .access_token <<<"$0")" != null ] && [ "$(jq -r .access_token <<<"$1")" != null ]' "$tok1" "$tok2"
+	# pending logins: a bank's CIBA request, and a QR login approved in the app but not yet
+	# collected by its browser
+	local arid qid
+	arid=$(bc_authorize | cut -d' ' -f2- | jq -r .auth_req_id)
+	p=$(browse "$E2E_DIR/jq" "$(authz_url)"); qid=$(qid_of "$p")
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$E2E_DIR/jq" payload "$qid")" >/dev/null
+	APP --state "$E2E_DIR/app" approve >/dev/null
 	T=$(adm_token eidctl)
 	out=$(adm "$T" "/admin/v1/account?id=$ADM_ID")
 	check "look up: active, level 1, a bound device, 1 SSO + 1 app session, 2 grants, no secrets" bash -c \
@@ -81,8 +88,14 @@ suite_admin_revoke() {
 	out=$(adm "$T" /admin/v1/account/revoke "{\"id\":\"$ADM_ID\"}")
 	check "revoke without a reason: 400 invalid_request" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_request\"" <<<"${0#* }"' "$out"
 	out=$(adm "$T" /admin/v1/account/revoke "{\"id\":\"$ADM_ID\",\"reason\":\"reported stolen identity, case 17\"}")
-	check "revoke: 200, ended 1 SSO + 1 app session and 2 grants, 1 logout token queued (the RP with an endpoint)" bash -c \
-		'[ "${0%% *}" = 200 ] && jqe ".status == \"revoked\" and .ended.sso == 1 and .ended.app == 1 and .ended.grants == 2 and .ended.logout_tokens == 1" <<<"${0#* }"' "$out"
+	check "revoke: 200, ended 1 SSO + 1 app session, 2 grants, 1 CIBA request; 1 logout token queued (the RP with an endpoint)" bash -c \
+		'[ "${0%% *}" = 200 ] && jqe ".status == \"revoked\" and .ended.sso == 1 and .ended.app == 1 and .ended.grants == 2 and .ended.ciba == 1 and .ended.logout_tokens == 1" <<<"${0#* }"' "$out"
+	out=$(ciba_poll "$arid")
+	check "at once: the bank's pending CIBA request is gone (expired_token)" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"expired_token\"" <<<"${0#* }"' "$out"
+	out=$(browse "$E2E_DIR/jq" "$(url "/qr/complete?qid=$qid")")
+	check "at once: a QR login approved before cannot be collected (no session, no code)" bash -c \
+		'[ "$1" -ge 400 ] && ! grep -qi "^Set-Cookie: eid_sso=[^;]" <<<"$0" && ! grep -q "code=" <<<"$0"' "$out" "$(status_of "$out")"
 	# at once: everything that answered for the citizen a moment ago now refuses
 	out=$(refresh "$rt")
 	check "at once: the refresh token fails (invalid_grant)" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out"
