@@ -37,7 +37,7 @@ admin_env() {
 	jq '.client_id = "rs-rp" | .client_name = "RS256 RP" | .id_token_signed_response_alg = "RS256" | .sector_identifier = "rs.example.vn"' \
 		"$REPO/clients/demo-rp.json" > "$E2E_DIR/clients/rs-rp.json"
 	adm_client officer-1 officer; adm_client auditor-1 auditor
-	redis_start; write_conf '.qr.show_payload = true'
+	redis_start; write_conf '.qr.show_payload = true | .audit.token_summary_s = 1'
 	"$(dirname "$AUTHD")/eidctl" -c "$E2E_DIR/authd.json" import-population "$REPO/config/population-demo.csv" >/dev/null
 	authd_start || return 1
 	wait_for test -f "$E2E_DIR/bcl.ready" || return 1
@@ -184,6 +184,17 @@ suite_admin_roles() {
 	out=$(adm "$A" "/admin/v1/audit?limit=3")
 	check "audit: limit=3 is the last three entries, oldest first, each with its hash link" bash -c \
 		'jqe ".entries | length == 3 and (.[0].stream_id < .[2].stream_id) and (.[1].prev == .[0].h) and (.[2].prev == .[1].h)" <<<"${0#* }"' "$out"
+	kill -HUP "$AUTHD_PID"
+	for i in $(seq 30); do
+		out=$(adm "$A" "/admin/v1/audit?ev=config_reloaded"); jq -e '.entries | length > 0' <<<"${out#* }" >/dev/null 2>&1 && break; sleep 0.1
+	done
+	check "audit: a config reload is recorded (once, by worker 0)" bash -c 'jqe ".entries | length == 1 and (.[0].detail | test(\"^generation=2;keys=3;clients=\"))" <<<"${0#* }"' "$out"
+	out=$(adm "$A" "/admin/v1/audit?ev=tokens_issued&limit=1000")
+	check "audit: token issuance summaries per client (eidctl's, officer-1's, demo-rp's tokens)" bash -c \
+		'jqe "[.entries[].detail] | join(\",\") | test(\"eidctl=\") and test(\"officer-1=\") and test(\"demo-rp=1\")" <<<"${0#* }"' "$out"
+	out=$(adm "$A" "/admin/v1/audit?id=$ADM_ID&ev=sms_operation_started")
+	check "audit: the activation's steps (SMS sent, code verified, account activated) are there" bash -c \
+		'jqe ".entries | length == 1 and .[0].detail == \"activation\"" <<<"${0#* }" && jqe ".entries | length == 1" <<<"$(adm "$1" "/admin/v1/audit?id=$2&ev=sms_code_verified" | cut -d" " -f2-)" && jqe ".entries | length == 1" <<<"$(adm "$1" "/admin/v1/audit?id=$2&ev=account_activated" | cut -d" " -f2-)"' "$out" "$A" "$ADM_ID"
 	check "eidctl audit verify: the chain of all these entries is intact" \
 		"$(dirname "$AUTHD")/eidctl" -c "$E2E_DIR/authd.json" audit verify
 }
