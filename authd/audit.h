@@ -32,6 +32,18 @@ void audit_subject(const uint8_t pepper[32], const char *id, char out[AUDIT_SUB_
 enum step audit_append_id(struct req *r, step_fn next, const char *ev, const char *id,
                           const char *detail);
 
+/* The same for an event no request carries (a reload, a key change, a token summary): sent at
+ * once, retried on contention from the callback; a failure goes to the error log. ip is "-".
+ * The strings are copied (ev 47, sub 63, detail 511 bytes at most). */
+struct store;
+void audit_append_bg(struct store *s, const char *ev, const char *sub, const char *detail);
+
+/* Token issuance summaries: each token response counts one for its client; the worker appends
+ * "tokens_issued" (sub authd-w<N>, detail "client=count,...") every audit.token_summary_s
+ * (60 s) when any were. */
+void audit_count_token(const char *client_id);
+void audit_flush_tokens(struct store *s, int worker);
+
 /* Appends {ev, sub (masked ID number or client id), the request's client address, detail},
  * then runs `next`. If the append fails (Redis down, contention past a few retries) the event
  * is written to the error log instead and `next` still runs: the operation it records has

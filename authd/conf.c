@@ -65,6 +65,7 @@ static const struct conf_key conf_keys[] = {
 	/* how old a scanned code may be: the scan's round trip plus a photo's worth of delay */
 	{ "qr.tolerance_s", CK_INT, O(qr_tolerance), 1, 10, "3" },
 	{ "qr.wait_s", CK_INT, O(qr_wait), 1, 60, "25" },
+	{ "audit.token_summary_s", CK_INT, O(audit_summary_s), 1, 3600, "60" },
 	{ "backchannel.queue_max", CK_INT, O(bcl_queue_max), 100, 10000000, "100000" },
 	{ "backchannel.max_tries", CK_INT, O(bcl_max_tries), 1, 20, "10" },
 	{ "backchannel.timeout_ms", CK_INT, O(bcl_timeout_ms), FETCH_TIMEOUT_MIN_MS, 30000, "5000" },

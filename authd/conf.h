@@ -59,6 +59,7 @@ struct conf {
 	long long sso_idle, sso_max;                    /* browser (SSO) sessions */
 	long long ciba_ttl;                             /* a CIBA request's lifetime */
 	long long qr_ttl, qr_tolerance, qr_wait;        /* QR login transactions; status long-poll */
+	long long audit_summary_s;                      /* tokens_issued entries: how often */
 	long long bcl_queue_max, bcl_max_tries, bcl_timeout_ms; /* back-channel logout (bcl.c) */
 	char *bcl_ca_file;                              /* its TLS trust; NULL: the system's */
 	int qr_show_payload;                            /* development: the payload as text */

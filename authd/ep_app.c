@@ -53,6 +53,8 @@ struct act {
 	char code_mac[48];       /* base64url HMAC(pepper, aid || code): what Redis holds */
 	char *code;              /* arena_secret: wiped with the request */
 	char reg_phone[ACCT_PHONE_MAX + 1];
+	char verdict[16];        /* verify: act_verify.lua's verdict, kept across the audit append */
+	long long left;          /* ... and the attempts left */
 };
 
 
@@ -265,13 +267,19 @@ static enum step start_counted_id(struct req *r)
 	return store_eval(r, start_counted_ip, LUA_RL_HIT, 1, 3, keys, NULL);
 }
 
+static enum step mismatch_reply(struct req *r)
+{
+	return req_fail(r, 400, "mismatch", "details do not match");
+}
+
 static enum step start_counted_ip(struct req *r)
 {
 	struct act *a = r->ctx;
 
 	req_log(LOG_WARN, r, "activation_mismatch", "id", a->masked, "ip", http_client_ip(r),
 	        NULL);
-	return req_fail(r, 400, "mismatch", "details do not match");
+	return audit_append_id(r, mismatch_reply, "activation_mismatch", a->claim.id,
+	                       a->flow->name);
 }
 
 static enum step start_begun(struct req *r)
@@ -297,15 +305,24 @@ static enum step start_begun(struct req *r)
 	return sms_send(r, start_sent, a->reg_phone, text);
 }
 
+static enum step start_reply(struct req *r);
+
 static enum step start_sent(struct req *r)
+{
+	struct act *a = r->ctx;
+
+	if (!sms_sent_or_fail(r))
+		return STEP_DONE;
+	req_log(LOG_INFO, r, "sms_operation_started", "op", a->flow->name, "id", a->masked, NULL);
+	return audit_append_id(r, start_reply, "sms_operation_started", a->claim.id, a->flow->name);
+}
+
+static enum step start_reply(struct req *r)
 {
 	struct act *a = r->ctx;
 	char masked_phone[ACCT_PHONE_MAX + 1];
 
-	if (!sms_sent_or_fail(r))
-		return STEP_DONE;
 	acct_phone_mask(a->reg_phone, masked_phone);
-	req_log(LOG_INFO, r, "sms_operation_started", "op", a->flow->name, "id", a->masked, NULL);
 	return http_reply_json(r, 200,
 	                  json_pack("{s:s, s:I, s:s}", a->flow->id_field, a->aid, "expires_in",
 	                            (json_int_t)r->gen->conf->sms_code_ttl, "phone", masked_phone));
@@ -313,26 +330,42 @@ static enum step start_sent(struct req *r)
 
 /* --- activation verify: check the code (act_verify.lua) --- */
 
+static enum step verify_reply(struct req *r);
+
 static enum step verify_checked(struct req *r)
 {
 	struct act *a = r->ctx;
 	const struct sreply *x = r->reply;
-	const char *v;
+	const char *v, *detail;
 
 	if (x == NULL || x->type != SR_ARRAY || x->n < 1 || x->elem[0]->type != SR_STRING)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	v = x->elem[0]->str;
+	snprintf(a->verdict, sizeof(a->verdict), "%s", v);
+	a->left = x->n == 2 && x->elem[1]->type == SR_INTEGER ? x->elem[1]->integer : -1;
 	if (strcmp(v, "ok") == 0) {
 		req_log(LOG_INFO, r, "sms_code_verified", "op", a->flow->name, "id", a->masked, NULL);
-		return http_reply_json(r, 200, json_pack("{s:s}", "status", "verified"));
+		return audit_append_id(r, verify_reply, "sms_code_verified", a->claim.id,
+		                       a->flow->name);
 	}
 	req_log(LOG_WARN, r, "sms_code_refused", "op", a->flow->name, "id", a->masked, "result", v,
 	        NULL);
 	guard_fail(r);
-	if (strcmp(v, "bad") == 0 && x->n == 2 && x->elem[1]->type == SR_INTEGER) {
+	if ((detail = arena_printf(&r->arena, "%s;%s", a->flow->name, v)) == NULL)
+		return req_fail_oom(r);
+	return audit_append_id(r, verify_reply, "sms_code_refused", a->claim.id, detail);
+}
+
+static enum step verify_reply(struct req *r)
+{
+	struct act *a = r->ctx;
+	const char *v = a->verdict;
+
+	if (strcmp(v, "ok") == 0)
+		return http_reply_json(r, 200, json_pack("{s:s}", "status", "verified"));
+	if (strcmp(v, "bad") == 0 && a->left >= 0) {
 		json_t *j = json_pack("{s:s, s:s, s:I}", "error", "invalid_code", "error_description",
-		                      "the code is wrong", "attempts_left",
-		                      (json_int_t)x->elem[1]->integer);
+		                      "the code is wrong", "attempts_left", (json_int_t)a->left);
 
 		return http_reply_json(r, 400, j);
 	}

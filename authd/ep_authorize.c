@@ -9,6 +9,7 @@
 
 #include "accounts.h"
 #include "audit.h"
+#include "bcl.h"
 #include "authz.h"
 #include "clients.h"
 #include "ep_token.h"
@@ -981,6 +982,8 @@ struct lo {
 	const struct client *client;
 	const char *uri, *state, *locale;
 	char csrf[H_LEN];
+	char id[ACCT_ID_LEN + 1];
+	int queued;
 };
 
 /* The logout CSRF token: bound to the browser's SSO cookie (or to nothing when it has none). */
@@ -999,26 +1002,43 @@ static enum step logout_done(struct req *r)
 	struct lo *l = r->ctx;
 	const char *pairs[] = { "state", l->state, NULL };
 
-	if (r->reply != NULL && r->reply->type == SR_ARRAY)
-		req_log(LOG_INFO, r, "logout", "client", l->client ? l->client->id : "-", NULL);
 	cookie_set(r, cookie_name(r, "sso"), "", 0);
 	if (l->uri != NULL)
 		return redirect(r, authz_redirect(&r->arena, l->uri, pairs));
 	return page(r, 200, html_logout(&r->arena, l->locale, 1, NULL, NULL, NULL, NULL));
 }
 
+/* The session ended: the RPs it logged in to are told (back-channel logout), then the answer. */
+static enum step logout_ended(struct req *r)
+{
+	struct lo *l = r->ctx;
+	const struct sreply *x = r->reply;
+
+	if (x == NULL || x->type != SR_ARRAY || x->n < 1)
+		return logout_done(r);
+	for (size_t i = 0; i < x->n; i++)
+		if (x->elem[i]->type != SR_STRING)
+			return logout_done(r);
+	req_log(LOG_INFO, r, "logout", "client", l->client ? l->client->id : "-", NULL);
+	return bcl_queue(r, logout_done, l->id, x, 1, &l->queued);
+}
+
 static enum step logout_now(struct req *r)
 {
+	struct lo *l = r->ctx;
 	const char *c = cookie_get(r, cookie_name(r, "sso")), *rest;
-	char id[ACCT_ID_LEN + 1], h[H_LEN], key[SK_MAX], set[SK_MAX];
-	const char *keys[2] = { key, set };
+	char h[H_LEN], key[SK_MAX], set[SK_MAX], grants[SK_MAX], gp[SK_MAX], bit[12];
+	const char *keys[5] = { key, set, grants, gp, bit };
 
-	if (c == NULL || sref_open(r->gen->data_key, "sso", c, id, &rest) != 0 || !*rest)
+	if (c == NULL || sref_open(r->gen->data_key, "sso", c, l->id, &rest) != 0 || !*rest)
 		return logout_done(r); /* no session here: nothing to end, the answer is the same */
 	b64_sha256(rest, h);
-	sk_sso(key, id, h);
-	sk_ssos(set, id);
-	return store_eval(r, logout_done, LUA_SSO_END, 2, 2, keys, NULL);
+	sk_sso(key, l->id, h);
+	sk_ssos(set, l->id);
+	sk_grants(grants, l->id);
+	sk_grant(gp, l->id, "");
+	snprintf(bit, sizeof(bit), "%u", (unsigned)SCOPE_OFFLINE_ACCESS);
+	return store_eval(r, logout_ended, LUA_SSO_END, 3, 5, keys, NULL);
 }
 
 enum step ep_authorize_logout(struct req *r)

@@ -12,6 +12,7 @@
 
 #include "accounts.h"
 #include "authz.h"
+#include "audit.h"
 #include "clients.h"
 #include "conf.h"
 #include "form.h"
@@ -242,6 +243,7 @@ static enum step grant_client_credentials(struct req *r)
 		return req_fail(r, 500, "server_error", "could not sign the token");
 	req_log(LOG_INFO, r, "token_issued", "client", c->id, "grant", "client_credentials", "jti",
 	        jti, NULL);
+	audit_count_token(c->id);
 	return reply_token(r, at, scope, r->gen->conf->ttl_access);
 }
 
@@ -338,6 +340,7 @@ static enum step tokens_reply(struct req *r, struct redeem *d)
 		return req_fail_oom(r);
 	req_log(LOG_INFO, r, "token_issued", "client", c->id, "grant", d->grant, "id", d->masked,
 	        NULL);
+	audit_count_token(c->id);
 	return http_reply(r, 200, "application/json", body, strlen(body), RESP_NOSTORE);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "bcl.h"
 #include "clients.h"
 #include "conf.h"
@@ -74,6 +75,7 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 		w->bound = NULL;
 	}
 	notify_wake_all(w->notify); /* long-polls answer now; browsers ask again elsewhere */
+	audit_flush_tokens(w->store, w->id);
 	if (w->inflight == 0) {
 		stop_loop(w);
 		return;
@@ -106,6 +108,45 @@ static void warn_restart_needed(const struct conf *old, const struct conf *nw)
 		log_event(LOG_WARN, NULL, "reload_restart_needed", "section", what, NULL);
 }
 
+/* Worker 0 speaks for the daemon in the audit log (every worker reloads). */
+static void audit_reload(struct worker *w, const struct gen *old, const struct gen *nw,
+                         const char *error)
+{
+	char detail[512];
+	static const enum key_alg algs[] = { KEY_ES256, KEY_RS256 };
+
+	if (w->id != 0)
+		return;
+	if (error != NULL) {
+		audit_append_bg(w->store, "config_reload_failed", "authd", error);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "generation=%lu;keys=%zu;clients=%zu", nw->serial,
+	         nw->keys->n, nw->clients->n);
+	audit_append_bg(w->store, "config_reloaded", "authd", detail);
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		const struct key *a = keys_active(old->keys, algs[i]), *b = keys_active(nw->keys, algs[i]);
+
+		if (b != NULL && (a == NULL || strcmp(a->kid, b->kid) != 0)) {
+			snprintf(detail, sizeof(detail), "alg=%s;active=%s;was=%s",
+			         keys_alg_name(algs[i]), b->kid, a != NULL ? a->kid : "-");
+			audit_append_bg(w->store, "keys_rotated", "authd", detail);
+		}
+	}
+}
+
+/* Every audit.token_summary_s: the token issuance summary (audit.c). */
+static void on_minute(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv = { (time_t)w->gen->conf->audit_summary_s, 0 };
+
+	(void)fd;
+	(void)what;
+	audit_flush_tokens(w->store, w->id);
+	evtimer_add(w->ev_minute, &tv);
+}
+
 /* SIGHUP: build a whole new generation; swap it in only if everything validated. Requests in
  * flight keep the generation they started with. */
 static void on_hup(evutil_socket_t sig, short what, void *arg)
@@ -121,10 +162,12 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	if ((r = gen_load(w->conf_path, w->serial + 1, &g, &eb)) != 0) {
 		log_event(LOG_ERROR, NULL, "reload_failed", "error", eb.msg, NULL);
 		metrics_reload(0);
+		audit_reload(w, w->gen, NULL, eb.msg);
 		return;
 	}
 	w->serial++;
 	warn_restart_needed(w->gen->conf, g->conf);
+	audit_reload(w, w->gen, g, NULL);
 	gen_unref(w->gen);
 	w->gen = g;
 	log_setup(g->conf->log_level, g->conf->log_format);
@@ -188,6 +231,13 @@ static int setup(struct worker *w, int fd)
 			return E_NOMEM;
 		w->ev_int = ev_int;
 	}
+	{
+		struct timeval tv = { (time_t)c->audit_summary_s, 0 };
+
+		if ((w->ev_minute = evtimer_new(w->base, on_minute, w)) == NULL ||
+		    evtimer_add(w->ev_minute, &tv) != 0)
+			return E_NOMEM;
+	}
 	sec_random(rnd, sizeof(rnd));
 	snprintf(w->rid_prefix, sizeof(w->rid_prefix), "%02x%02x%02x%02x-%d-", rnd[0], rnd[1],
 	         rnd[2], rnd[3], w->id);
@@ -235,6 +285,8 @@ int worker_main(int id, int fd, const char *conf_path, struct gen *g, SSL_CTX *s
 		event_free(w.ev_int);
 	if (w.ev_drain != NULL)
 		event_free(w.ev_drain);
+	if (w.ev_minute != NULL)
+		event_free(w.ev_minute);
 	gen_unref(w.gen);
 	http_cache_free();
 	if (w.base != NULL)

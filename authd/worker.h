@@ -32,7 +32,7 @@ struct worker {
 	struct fetch *fetch;      /* outbound HTTP(S) calls: SMS webhook */
 	struct gen *gen;
 	unsigned long serial;
-	struct event *ev_term, *ev_hup, *ev_int, *ev_drain;
+	struct event *ev_term, *ev_hup, *ev_int, *ev_drain, *ev_minute;
 	unsigned inflight;
 	int draining;
 	char rid_prefix[16];

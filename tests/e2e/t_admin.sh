@@ -37,7 +37,7 @@ admin_env() {
 	jq '.client_id = "rs-rp" | .client_name = "RS256 RP" | .id_token_signed_response_alg = "RS256" | .sector_identifier = "rs.example.vn"' \
 		"$REPO/clients/demo-rp.json" > "$E2E_DIR/clients/rs-rp.json"
 	adm_client officer-1 officer; adm_client auditor-1 auditor
-	redis_start; write_conf '.qr.show_payload = true'
+	redis_start; write_conf '.qr.show_payload = true | .audit.token_summary_s = 1'
 	"$(dirname "$AUTHD")/eidctl" -c "$E2E_DIR/authd.json" import-population "$REPO/config/population-demo.csv" >/dev/null
 	authd_start || return 1
 	wait_for test -f "$E2E_DIR/bcl.ready" || return 1
@@ -68,12 +68,19 @@ rs_login() {
 
 suite_admin_revoke() {
 	admin_env || { nok "authd, the RP's listener and the citizen are ready"; return; }
-	local J=$E2E_DIR/jar T tok1 tok2 rt at idt out i
+	local J=$E2E_DIR/jar T tok1 tok2 rt at idt out i p
 	tok1=$(offline_login "$J")
 	tok2=$(rs_login "$J")
 	rt=$(jq -r .refresh_token <<<"$tok1"); at=$(jq -r .access_token <<<"$tok1"); idt=$(jq -r .id_token <<<"$tok1")
 	check "the citizen is logged in at two RPs (one with back-channel logout) and in the app" bash -c \
 		'[ "$(jq -r .access_token <<<"$0")" != null ] && [ "$(jq -r .access_token <<<"$1")" != null ]' "$tok1" "$tok2"
+	# pending logins: a bank's CIBA request, and a QR login approved in the app but not yet
+	# collected by its browser
+	local arid qid
+	arid=$(bc_authorize | cut -d' ' -f2- | jq -r .auth_req_id)
+	p=$(browse "$E2E_DIR/jq" "$(authz_url)"); qid=$(qid_of "$p")
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$E2E_DIR/jq" payload "$qid")" >/dev/null
+	APP --state "$E2E_DIR/app" approve >/dev/null
 	T=$(adm_token eidctl)
 	out=$(adm "$T" "/admin/v1/account?id=$ADM_ID")
 	check "look up: active, level 1, a bound device, 1 SSO + 1 app session, 2 grants, no secrets" bash -c \
@@ -81,8 +88,14 @@ suite_admin_revoke() {
 	out=$(adm "$T" /admin/v1/account/revoke "{\"id\":\"$ADM_ID\"}")
 	check "revoke without a reason: 400 invalid_request" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_request\"" <<<"${0#* }"' "$out"
 	out=$(adm "$T" /admin/v1/account/revoke "{\"id\":\"$ADM_ID\",\"reason\":\"reported stolen identity, case 17\"}")
-	check "revoke: 200, ended 1 SSO + 1 app session and 2 grants, 1 logout token queued (the RP with an endpoint)" bash -c \
-		'[ "${0%% *}" = 200 ] && jqe ".status == \"revoked\" and .ended.sso == 1 and .ended.app == 1 and .ended.grants == 2 and .ended.logout_tokens == 1" <<<"${0#* }"' "$out"
+	check "revoke: 200, ended 1 SSO + 1 app session, 2 grants, 1 CIBA request; 1 logout token queued (the RP with an endpoint)" bash -c \
+		'[ "${0%% *}" = 200 ] && jqe ".status == \"revoked\" and .ended.sso == 1 and .ended.app == 1 and .ended.grants == 2 and .ended.ciba == 1 and .ended.logout_tokens == 1" <<<"${0#* }"' "$out"
+	out=$(ciba_poll "$arid")
+	check "at once: the bank's pending CIBA request is gone (expired_token)" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"expired_token\"" <<<"${0#* }"' "$out"
+	out=$(browse "$E2E_DIR/jq" "$(url "/qr/complete?qid=$qid")")
+	check "at once: a QR login approved before cannot be collected (no session, no code)" bash -c \
+		'[ "$1" -ge 400 ] && ! grep -qi "^Set-Cookie: eid_sso=[^;]" <<<"$0" && ! grep -q "code=" <<<"$0"' "$out" "$(status_of "$out")"
 	# at once: everything that answered for the citizen a moment ago now refuses
 	out=$(refresh "$rt")
 	check "at once: the refresh token fails (invalid_grant)" bash -c '[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out"
@@ -171,6 +184,17 @@ suite_admin_roles() {
 	out=$(adm "$A" "/admin/v1/audit?limit=3")
 	check "audit: limit=3 is the last three entries, oldest first, each with its hash link" bash -c \
 		'jqe ".entries | length == 3 and (.[0].stream_id < .[2].stream_id) and (.[1].prev == .[0].h) and (.[2].prev == .[1].h)" <<<"${0#* }"' "$out"
+	kill -HUP "$AUTHD_PID"
+	for i in $(seq 30); do
+		out=$(adm "$A" "/admin/v1/audit?ev=config_reloaded"); jq -e '.entries | length > 0' <<<"${out#* }" >/dev/null 2>&1 && break; sleep 0.1
+	done
+	check "audit: a config reload is recorded (once, by worker 0)" bash -c 'jqe ".entries | length == 1 and (.[0].detail | test(\"^generation=2;keys=3;clients=\"))" <<<"${0#* }"' "$out"
+	out=$(adm "$A" "/admin/v1/audit?ev=tokens_issued&limit=1000")
+	check "audit: token issuance summaries per client (eidctl's, officer-1's, demo-rp's tokens)" bash -c \
+		'jqe "[.entries[].detail] | join(\",\") | test(\"eidctl=\") and test(\"officer-1=\") and test(\"demo-rp=1\")" <<<"${0#* }"' "$out"
+	out=$(adm "$A" "/admin/v1/audit?id=$ADM_ID&ev=sms_operation_started")
+	check "audit: the activation's steps (SMS sent, code verified, account activated) are there" bash -c \
+		'jqe ".entries | length == 1 and .[0].detail == \"activation\"" <<<"${0#* }" && jqe ".entries | length == 1" <<<"$(adm "$1" "/admin/v1/audit?id=$2&ev=sms_code_verified" | cut -d" " -f2-)" && jqe ".entries | length == 1" <<<"$(adm "$1" "/admin/v1/audit?id=$2&ev=account_activated" | cut -d" " -f2-)"' "$out" "$A" "$ADM_ID"
 	check "eidctl audit verify: the chain of all these entries is intact" \
 		"$(dirname "$AUTHD")/eidctl" -c "$E2E_DIR/authd.json" audit verify
 }
@@ -218,4 +242,13 @@ suite_admin_ops() {
 	check "a reason with a control character: 400" test "${out%% *}" = 400
 	out=$(adm "$T" "/admin/v1/account?id=12345")
 	check "a malformed ID number: 400" test "${out%% *}" = 400
+	# the citizen logs out at an RP (RP-initiated logout): the RPs of that session are told too
+	local tok at idt n
+	tok=$(sms_login "$E2E_DIR/jar4"); at=$(jq -r .access_token <<<"$tok"); idt=$(jq -r .id_token <<<"$tok")
+	n=$(bcl_lines)
+	browse "$E2E_DIR/jar4" "$(url /logout)?id_token_hint=$idt" >/dev/null
+	for i in $(seq 50); do [ "$(bcl_lines)" -gt "$n" ] && break; sleep 0.1; done
+	check "logout: the RP gets a logout token for that session's sid, and the session's grant ends" bash -c \
+		'c=$(node "$1/jwt_verify.mjs" "$2" "$3" | jq .claims); t=$(node "$1/jwt_verify.mjs" "$2" "$(tail -1 "$0")" | jq .claims); jqe --argjson c "$c" ".sid == \$c.sid and .sub == \$c.sub" <<<"$t" && [ "$(curl -sS -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $4" "$5")" = 401 ]' \
+		"$E2E_DIR/bcl" "$HERE" "$(url /jwks)" "$idt" "$at" "$(url /userinfo)"
 }

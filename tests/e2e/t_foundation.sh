@@ -96,7 +96,7 @@ suite_reload() {
 	check "SIGHUP: the new key is published by every worker" bash -c \
 		'for i in $(seq 50); do ok=1; for j in $(seq 10); do n=$(curl -fsS "$0" | jq ".keys | length"); [ "$n" = 4 ] || ok=0; done; [ $ok = 1 ] && exit 0; sleep 0.1; done; exit 1' "$(url /jwks)"
 	check "SIGHUP: the reload is logged with the new client count" bash -c \
-		'grep "\"ev\":\"reloaded\"" "$0" | grep -q "\"clients\":\"4\""' "$AUTHD_LOG"
+		'grep "\"ev\":\"reloaded\"" "$0" | grep -q "\"clients\":\"5\""' "$AUTHD_LOG"
 	wait "$cpid"
 	check "SIGHUP: all 3000 requests answered 200" \
 		test "$(awk '$1 == 200' "$E2E_DIR/codes" | wc -l)" = 3000

@@ -324,15 +324,32 @@ static void test_parse_accepts_every_field(void **state)
 static void
 test_parse_accepts_admin_client_credentials_client_with_client_id_as_sector(void **state)
 {
-	struct client *c = parse_ok("{" ID_NAME ",'client_secret_hash':'" TEST_HASH "',"
-				    "'grant_types':['client_credentials'],'scope':'admin'}");
+	struct client *c = parse_ok("{" ID_NAME ",'token_endpoint_auth_method':'private_key_jwt',"
+				    "'jwks':{'keys':[{" EC_PUB "}]},'grant_types':['client_credentials'],"
+				    "'scope':'admin','admin_role':'officer'}");
 
 	(void)state;
 	assert_int_equal(c->grants, GRANT_CLIENT_CREDENTIALS);
 	assert_int_equal(c->scopes, SCOPE_ADMIN);
+	assert_int_equal(c->role, ROLE_OFFICER);
 	assert_null(c->redirect_uris[0]);
 	assert_string_equal(c->sector, "rp1");
 	client_free(c);
+}
+
+static void test_parse_refuses_admin_without_role_or_key_and_role_without_admin(void **state)
+{
+	(void)state;
+	refused("{" ID_NAME ",'token_endpoint_auth_method':'private_key_jwt','jwks':{'keys':[{" EC_PUB
+		"}]},'grant_types':['client_credentials'],'scope':'admin'}",
+		"admin_role: missing (officer, admin or auditor: scope admin needs one)");
+	refused("{" ID_NAME ",'client_secret_hash':'" TEST_HASH "','grant_types':"
+		"['client_credentials'],'scope':'admin','admin_role':'admin'}",
+		"scope: admin needs token_endpoint_auth_method private_key_jwt");
+	refused("{" BASE ",'admin_role':'admin'}", "admin_role: only for a client with scope admin");
+	refused("{" ID_NAME ",'token_endpoint_auth_method':'private_key_jwt','jwks':{'keys':[{" EC_PUB
+		"}]},'grant_types':['client_credentials'],'scope':'admin','admin_role':'root'}",
+		"admin_role: unknown value \"root\"");
 }
 
 static void test_parse_accepts_http_only_on_loopback_hosts(void **state)
@@ -1223,6 +1240,7 @@ int main(void)
 	    TD(test_parse_accepts_jwks_file_with_absolute_path),
 	    T(test_parse_accepts_every_field),
 	    T(test_parse_accepts_admin_client_credentials_client_with_client_id_as_sector),
+	    T(test_parse_refuses_admin_without_role_or_key_and_role_without_admin),
 	    T(test_parse_accepts_http_only_on_loopback_hosts),
 	    T(test_parse_accepts_several_redirect_hosts_with_sector_identifier),
 	    T(test_parse_restores_the_callers_errbuf_file),
