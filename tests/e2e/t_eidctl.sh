@@ -47,6 +47,10 @@ suite_eidctl_keys() {
 	check "a new token is signed by the new active key (header kid)" bash -c \
 		'jqe --arg k "$1" ".header.kid == \$k" <<<"$0"' "$out" "$old_next"
 	check "authd logged the reload" grep -q '"ev":"reloaded"' "$AUTHD_LOG"
+	ec_creds eidctl eidctl.pem creds.json
+	check "the audit log records the rotation (eidctl audit filter --ev keys_rotated): new active, was" \
+		wait_for bash -c '"$0" -C "$1" --json audit filter --ev keys_rotated | jqe --arg d "alg=ES256;active=$2;was=$3" "any(.entries[]; .detail == \$d)"' \
+		"$E" "$E2E_DIR/creds.json" "$old_next" "$old_active"
 
 	# A key retired long enough ago (here: its retired_at moved back a day) goes at the next rotation.
 	jq '(.keys[] | select(.file == "es256-1.pem") | .retired_at) |= . - 86400' "$keys/keys.json" > "$keys/k.tmp" && mv "$keys/k.tmp" "$keys/keys.json"
