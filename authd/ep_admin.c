@@ -20,6 +20,7 @@
 #include "lim.h"
 #include "skeys.h"
 #include "store.h"
+#include "tok.h"
 
 #define REASON_MAX 200
 #define LOCK_DEFAULT_MIN 60
@@ -61,17 +62,6 @@ struct adm {
 	char cursor[48], lo[24];
 	long limit, scanned;
 };
-
-static void defer_decref(void *p)
-{
-	json_decref(p);
-}
-
-static enum step bad_token(struct req *r, const char *desc)
-{
-	r->www_auth = "Bearer error=\"invalid_token\"";
-	return req_fail(r, 401, "invalid_token", desc);
-}
 
 static enum step replied(struct req *r)
 {
@@ -131,9 +121,8 @@ static enum step authorized(struct req *r);
 static enum step begin(struct req *r, const struct aop *op)
 {
 	struct adm *a = req_ctx(r, sizeof(*a));
-	const char *h = http_header(r, "Authorization"), *iss, *jti, *cid;
-	struct errbuf eb = { 0 };
-	json_t *c = NULL, *exp;
+	const char *h = http_header(r, "Authorization"), *jti, *cid;
+	json_t *c = NULL;
 	char key[SK_MAX];
 
 	if (a == NULL)
@@ -146,20 +135,14 @@ static enum step begin(struct req *r, const struct aop *op)
 		return req_fail(r, 401, "invalid_token", "an admin access token is required");
 	}
 	h += 7;
-	if (jws_verify_keyset(r->gen->keys, h, strlen(h), "at+jwt", &c, &eb) != 0)
-		return bad_token(r, "the access token does not verify");
-	if (arena_defer(&r->arena, defer_decref, c) != 0) {
-		json_decref(c);
-		return req_fail_oom(r);
-	}
-	iss = json_string_value(json_object_get(c, "iss"));
+	if (tok_access_verify(r->gen->keys, r->gen->conf->issuer, (long long)time(NULL), h, &c) != 0)
+		return http_fail_token(r, "the access token is invalid, expired or not ours");
+	if (http_keep_json(r, c) != 0)
+		return STEP_DONE;
 	jti = json_string_value(json_object_get(c, "jti"));
 	cid = json_string_value(json_object_get(c, "client_id"));
-	exp = json_object_get(c, "exp");
-	if (iss == NULL || strcmp(iss, r->gen->conf->issuer) != 0 || !json_is_integer(exp) ||
-	    json_integer_value(exp) <= (json_int_t)time(NULL) || jti == NULL || cid == NULL ||
-	    strlen(cid) > LIM_CLIENT_ID)
-		return bad_token(r, "the access token is expired or not ours");
+	if (strlen(cid) > LIM_CLIENT_ID)
+		return http_fail_token(r, "the access token is invalid, expired or not ours");
 	snprintf(a->by, sizeof(a->by), "%s", cid);
 	r->client_id = arena_strdup(&r->arena, cid);
 	{
@@ -195,7 +178,7 @@ static enum step authorized(struct req *r)
 	if (r->reply == NULL || r->reply->type != SR_INTEGER)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	if (r->reply->integer != 0)
-		return bad_token(r, "the access token was revoked");
+		return http_fail_token(r, "the access token was revoked");
 	if (!(scopes & SCOPE_ADMIN) || c == NULL || !(c->scopes & SCOPE_ADMIN) ||
 	    c->role == ROLE_NONE) {
 		r->www_auth = "Bearer error=\"insufficient_scope\", scope=\"admin\"";

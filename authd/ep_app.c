@@ -1209,6 +1209,40 @@ static enum step me_loaded(struct req *r)
 	return http_reply_json(r, 200, s);
 }
 
+enum step ep_app_session_begin(struct req *r, struct app_sess *s, step_fn next)
+{
+	char idle[24];
+	const char *keys[3];
+
+	if (ep_app_bearer(r, s->id, s->k_sess) != 0)
+		return STEP_DONE;
+	acct_id_mask(s->id, s->masked);
+	sk_acct(s->k_acct, s->id);
+	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->app_session_idle);
+	keys[0] = s->k_sess, keys[1] = s->k_acct, keys[2] = idle;
+	return store_eval(r, next, LUA_APP_SESSION, 2, 3, keys, NULL);
+}
+
+/* app_session.lua's answer: {session JSON, level, device_id}. */
+int ep_app_session_ok(struct req *r, struct app_sess *s)
+{
+	const struct sreply *x = r->reply;
+
+	if (x == NULL) {
+		req_fail(r, 503, "temporarily_unavailable", "storage error");
+		return 0;
+	}
+	if (x->type != SR_ARRAY || x->n != 3 || x->elem[1]->type != SR_STRING ||
+	    x->elem[2]->type != SR_STRING) {
+		r->www_auth = "Bearer error=\"invalid_token\"";
+		req_fail(r, 401, "invalid_token", "no such app session, or it has ended");
+		return 0;
+	}
+	snprintf(s->level, sizeof(s->level), "%s", x->elem[1]->str[0] ? x->elem[1]->str : "1");
+	snprintf(s->device_id, sizeof(s->device_id), "%s", x->elem[2]->str);
+	return 1;
+}
+
 int ep_app_bearer(struct req *r, char id[ACCT_ID_LEN + 1], char k_sess[SK_MAX])
 {
 	const char *auth = http_header(r, "Authorization"), *tok = NULL;

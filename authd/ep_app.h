@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "accounts.h"
+#include "keys.h"
 #include "req.h"
 #include "skeys.h"
 
@@ -35,6 +36,17 @@ enum step ep_app_level2_chip(struct req *r);
  * and the session's Redis key (then load it with app_session.lua). 0, or -1 with 401
  * invalid_token and WWW-Authenticate set. */
 int ep_app_bearer(struct req *r, char id[ACCT_ID_LEN + 1], char k_sess[SK_MAX]);
+
+/* The app session a request presents (Authorization: Bearer), loaded with app_session.lua:
+ * ep_app_session_begin reads the bearer and sends the script, then `next` calls
+ * ep_app_session_ok, which fills level and device_id (1), or sets 503/401 (0). */
+struct app_sess {
+	char id[ACCT_ID_LEN + 1], masked[ACCT_ID_LEN + 1];
+	char k_sess[SK_MAX], k_acct[SK_MAX];
+	char device_id[KEYS_KID_SIZE], level[8];
+};
+enum step ep_app_session_begin(struct req *r, struct app_sess *s, step_fn next);
+int ep_app_session_ok(struct req *r, struct app_sess *s);
 
 /* Verifies a JWS by the account's bound device key (its JWK text as stored, ES256 pinned by the
  * key, kid = device_id). 0 and the payload (a new reference), or -1. */

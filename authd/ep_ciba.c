@@ -149,45 +149,10 @@ enum step ep_ciba_authorize(struct req *r)
 /* --- the app: pending requests, decisions --- */
 
 struct app {
-	char id[ACCT_ID_LEN + 1], masked[ACCT_ID_LEN + 1];
-	char k_sess[SK_MAX], k_acct[SK_MAX];
+	struct app_sess s;
 	const char *rid, *decision, *signature;
-	char device_id[KEYS_KID_SIZE];
 	char amr[64];
 };
-
-/* Both app calls start by loading the session (app_session.lua). */
-static enum step app_begin(struct req *r, struct app *a, step_fn next)
-{
-	char idle[24];
-	const char *keys[3];
-
-	if (ep_app_bearer(r, a->id, a->k_sess) != 0)
-		return STEP_DONE;
-	acct_id_mask(a->id, a->masked);
-	sk_acct(a->k_acct, a->id);
-	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->app_session_idle);
-	keys[0] = a->k_sess, keys[1] = a->k_acct, keys[2] = idle;
-	return store_eval(r, next, LUA_APP_SESSION, 2, 3, keys, NULL);
-}
-
-static int app_session_ok(struct req *r)
-{
-	struct app *a = r->ctx;
-	const struct sreply *x = r->reply;
-
-	if (x == NULL) {
-		req_fail(r, 503, "temporarily_unavailable", "storage error");
-		return 0;
-	}
-	if (x->type != SR_ARRAY || x->n != 3 || x->elem[2]->type != SR_STRING) {
-		r->www_auth = "Bearer error=\"invalid_token\"";
-		req_fail(r, 401, "invalid_token", "no such app session, or it has ended");
-		return 0;
-	}
-	snprintf(a->device_id, sizeof(a->device_id), "%s", x->elem[2]->str);
-	return 1;
-}
 
 static enum step pending_listed(struct req *r)
 {
@@ -227,10 +192,10 @@ static enum step pending_session(struct req *r)
 	char kset[SK_MAX], prefix[SK_MAX], now[24];
 	const char *args[3] = { kset, prefix, now };
 
-	if (!app_session_ok(r))
+	if (!ep_app_session_ok(r, &a->s))
 		return STEP_DONE;
-	sk_cibas(kset, a->id);
-	sk_ciba(prefix, a->id, "");
+	sk_cibas(kset, a->s.id);
+	sk_ciba(prefix, a->s.id, "");
 	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 	return store_eval(r, pending_listed, LUA_CIBA_LIST, 2, 3, args, NULL);
 }
@@ -241,7 +206,7 @@ enum step ep_ciba_pending(struct req *r)
 
 	if (a == NULL)
 		return req_fail_oom(r);
-	return app_begin(r, a, pending_session);
+	return ep_app_session_begin(r, &a->s, pending_session);
 }
 
 static enum step decide_done(struct req *r);
@@ -263,7 +228,7 @@ static enum step decide_account(struct req *r)
 	want = arena_printf(&r->arena, "%s/app/v1/ciba/decide", r->gen->conf->issuer);
 	if (want == NULL)
 		return req_fail_oom(r);
-	if (ep_app_device_jws(r, x->elem[0]->str, a->device_id, a->signature, &p) != 0)
+	if (ep_app_device_jws(r, x->elem[0]->str, a->s.device_id, a->signature, &p) != 0)
 		return req_fail(r, 401, "invalid_device", "the decision is not signed by this device");
 	rid = json_string_value(json_object_get(p, "id"));
 	dec = json_string_value(json_object_get(p, "decision"));
@@ -274,11 +239,11 @@ static enum step decide_account(struct req *r)
 	if (!ok)
 		return req_fail(r, 401, "invalid_device",
 		                "the signature does not cover this request and decision");
-	sk_ciba(kreq, a->id, a->rid);
-	sk_cibas(kset, a->id);
+	sk_ciba(kreq, a->s.id, a->rid);
+	sk_cibas(kset, a->s.id);
 	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 	snprintf(a->amr, sizeof(a->amr), "[\"hwk\",\"pin\"]");
-	args[0] = kreq, args[1] = a->k_acct, args[2] = kset;
+	args[0] = kreq, args[1] = a->s.k_acct, args[2] = kset;
 	args[3] = strcmp(a->decision, "approve") == 0 ? "approve" : "deny";
 	args[4] = now, args[5] = a->amr, args[6] = a->rid;
 	return store_eval(r, decide_done, LUA_CIBA_DECIDE, 3, 7, args, NULL);
@@ -288,9 +253,9 @@ static enum step decide_session(struct req *r)
 {
 	struct app *a = r->ctx;
 
-	if (!app_session_ok(r))
+	if (!ep_app_session_ok(r, &a->s))
 		return STEP_DONE;
-	return store_cmd(r, decide_account, "HMGET %s device_key device_id", a->k_acct);
+	return store_cmd(r, decide_account, "HMGET %s device_key device_id", a->s.k_acct);
 }
 
 static enum step decide_done(struct req *r)
@@ -303,15 +268,15 @@ static enum step decide_done(struct req *r)
 	if (strcmp(x->str, "gone") == 0)
 		return req_fail(r, 404, "not_found", "no such pending request: expired or decided");
 	if (strcmp(x->str, "level") == 0) {
-		req_log(LOG_INFO, r, "ciba_denied_level", "id", a->masked, NULL);
+		req_log(LOG_INFO, r, "ciba_denied_level", "id", a->s.masked, NULL);
 		return req_fail(r, 403, "level_too_low",
 		                "this service needs a level-2 account: raise your account to level 2 "
 		                "with your chip ID card, then try again");
 	}
-	req_log(LOG_INFO, r, "ciba_decided", "id", a->masked, "decision", a->decision, NULL);
+	req_log(LOG_INFO, r, "ciba_decided", "id", a->s.masked, "decision", a->decision, NULL);
 	return audit_append_id(r, decide_audited,
 	                       strcmp(a->decision, "approve") == 0 ? "ciba_approved" : "ciba_denied",
-	                       a->id, a->rid);
+	                       a->s.id, a->rid);
 }
 
 static enum step decide_audited(struct req *r)
@@ -335,5 +300,5 @@ enum step ep_ciba_decide(struct req *r)
 		return STEP_DONE;
 	if (strcmp(a->decision, "approve") != 0 && strcmp(a->decision, "deny") != 0)
 		return req_fail(r, 400, "invalid_request", "decision must be approve or deny");
-	return app_begin(r, a, decide_session);
+	return ep_app_session_begin(r, &a->s, decide_session);
 }

@@ -105,6 +105,9 @@ int ep_discovery_render(const struct conf *c, const struct keyset *ks, char **ou
 		json_object_set_new(j, "prompt_values_supported", strs(prompts));
 		/* RFC 9207: every authorization response carries iss */
 		json_object_set_new(j, "authorization_response_iss_parameter_supported", json_true());
+		/* OIDC Back-Channel Logout 1.0 §2.1: logout tokens carry sid (bcl.c) */
+		json_object_set_new(j, "backchannel_logout_supported", json_true());
+		json_object_set_new(j, "backchannel_logout_session_supported", json_true());
 	}
 	if (route_has("/bc-authorize")) {
 		static const char *const poll[] = { "poll", NULL };

@@ -20,45 +20,11 @@
 #include "store.h"
 
 struct qa {
-	char id[ACCT_ID_LEN + 1], masked[ACCT_ID_LEN + 1];
-	char k_sess[SK_MAX], k_acct[SK_MAX], k_qr[SK_MAX], topic[SK_MAX];
-	char qid[QR_ID_LEN + 1], nonce[32], device_id[KEYS_KID_SIZE], level[8];
+	struct app_sess s;
+	char k_qr[SK_MAX], topic[SK_MAX];
+	char qid[QR_ID_LEN + 1], nonce[32];
 	const char *payload, *decision, *signature;
 };
-
-static enum step session_begin(struct req *r, struct qa *a, step_fn next)
-{
-	char idle[24];
-	const char *keys[3];
-
-	if (ep_app_bearer(r, a->id, a->k_sess) != 0)
-		return STEP_DONE;
-	acct_id_mask(a->id, a->masked);
-	sk_acct(a->k_acct, a->id);
-	snprintf(idle, sizeof(idle), "%lld", r->gen->conf->app_session_idle);
-	keys[0] = a->k_sess, keys[1] = a->k_acct, keys[2] = idle;
-	return store_eval(r, next, LUA_APP_SESSION, 2, 3, keys, NULL);
-}
-
-/* app_session.lua's answer: {session JSON, level, device_id}. */
-static int session_ok(struct req *r, struct qa *a)
-{
-	const struct sreply *x = r->reply;
-
-	if (x == NULL) {
-		req_fail(r, 503, "temporarily_unavailable", "storage error");
-		return 0;
-	}
-	if (x->type != SR_ARRAY || x->n != 3 || x->elem[1]->type != SR_STRING ||
-	    x->elem[2]->type != SR_STRING) {
-		r->www_auth = "Bearer error=\"invalid_token\"";
-		req_fail(r, 401, "invalid_token", "no such app session, or it has ended");
-		return 0;
-	}
-	snprintf(a->level, sizeof(a->level), "%s", x->elem[1]->str[0] ? x->elem[1]->str : "1");
-	snprintf(a->device_id, sizeof(a->device_id), "%s", x->elem[2]->str);
-	return 1;
-}
 
 /* --- scan --- */
 
@@ -69,7 +35,7 @@ static enum step scan_session(struct req *r)
 {
 	struct qa *a = r->ctx;
 
-	if (!session_ok(r, a))
+	if (!ep_app_session_ok(r, &a->s))
 		return STEP_DONE;
 	return store_cmd(r, scan_loaded, "HMGET %s secret created status", a->k_qr);
 }
@@ -91,14 +57,14 @@ static enum step scan_loaded(struct req *r)
 	                 r->gen->conf->qr_tolerance);
 	sec_wipe(secret, sizeof(secret));
 	if (!fresh) {
-		req_log(LOG_WARN, r, "qr_code_stale", "id", a->masked, NULL);
+		req_log(LOG_WARN, r, "qr_code_stale", "id", a->s.masked, NULL);
 		return req_fail(r, 400, "invalid_code",
 		                "this QR code is too old or not genuine: scan the code on the screen "
 		                "again");
 	}
 	if (sec_random_token(a->nonce, 16) != 0)
 		return req_fail(r, 500, "server_error", NULL);
-	args[0] = a->k_qr, args[1] = a->id, args[2] = a->nonce, args[3] = SK_EVENTS;
+	args[0] = a->k_qr, args[1] = a->s.id, args[2] = a->nonce, args[3] = SK_EVENTS;
 	args[4] = a->topic;
 	return store_eval(r, scan_bound, LUA_QR_SCAN, 1, 5, args, NULL);
 }
@@ -127,7 +93,7 @@ static enum step scan_bound(struct req *r)
 	scopes = (unsigned)strtoul(x->elem[2]->str, NULL, 10);
 	if (clients_scope_render(scopes, sc, sizeof(sc)) < 0)
 		return req_fail(r, 500, "server_error", NULL);
-	req_log(LOG_INFO, r, "qr_scanned", "id", a->masked, "client", c->id, NULL);
+	req_log(LOG_INFO, r, "qr_scanned", "id", a->s.masked, "client", c->id, NULL);
 	return http_reply_json(
 	        r, 200,
 	        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "qid", a->qid, "client_id",
@@ -152,7 +118,7 @@ enum step ep_qr_scan(struct req *r)
 		return req_fail(r, 400, "invalid_code", "this is not an eID login QR code");
 	sk_qr(a->k_qr, a->qid);
 	sk_qr_topic(a->topic, a->qid);
-	return session_begin(r, a, scan_session);
+	return ep_app_session_begin(r, &a->s, scan_session);
 }
 
 /* --- decide --- */
@@ -165,9 +131,9 @@ static enum step decide_session(struct req *r)
 {
 	struct qa *a = r->ctx;
 
-	if (!session_ok(r, a))
+	if (!ep_app_session_ok(r, &a->s))
 		return STEP_DONE;
-	return store_cmd(r, decide_account, "HGET %s device_key", a->k_acct);
+	return store_cmd(r, decide_account, "HGET %s device_key", a->s.k_acct);
 }
 
 /* The JWS binds the transaction, the decision, the nonce the scan gave and this endpoint. */
@@ -185,7 +151,7 @@ static enum step decide_account(struct req *r)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	if ((want = arena_printf(&r->arena, "%s/app/v1/qr/decide", r->gen->conf->issuer)) == NULL)
 		return req_fail_oom(r);
-	if (ep_app_device_jws(r, x->str, a->device_id, a->signature, &p) != 0)
+	if (ep_app_device_jws(r, x->str, a->s.device_id, a->signature, &p) != 0)
 		return req_fail(r, 401, "invalid_device", "the decision is not signed by this device");
 	q = json_string_value(json_object_get(p, "qid"));
 	d = json_string_value(json_object_get(p, "decision"));
@@ -200,8 +166,8 @@ static enum step decide_account(struct req *r)
 		return req_fail(r, 401, "invalid_device",
 		                "the signature does not cover this login and decision");
 	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-	args[0] = a->k_qr, args[1] = a->id, args[2] = a->nonce, args[3] = a->decision;
-	args[4] = a->level, args[5] = "[\"hwk\",\"pin\"]", args[6] = now, args[7] = SK_EVENTS;
+	args[0] = a->k_qr, args[1] = a->s.id, args[2] = a->nonce, args[3] = a->decision;
+	args[4] = a->s.level, args[5] = "[\"hwk\",\"pin\"]", args[6] = now, args[7] = SK_EVENTS;
 	args[8] = a->topic;
 	return store_eval(r, decide_done, LUA_QR_DECIDE, 1, 9, args, NULL);
 }
@@ -221,10 +187,10 @@ static enum step decide_done(struct req *r)
 		return req_fail(r, 403, "level_too_low",
 		                "this service needs a level-2 account: raise your account to level 2 "
 		                "with your chip ID card, then try again");
-	req_log(LOG_INFO, r, "qr_decided", "id", a->masked, "decision", a->decision, NULL);
+	req_log(LOG_INFO, r, "qr_decided", "id", a->s.masked, "decision", a->decision, NULL);
 	return audit_append_id(r, decide_audited,
 	                       strcmp(a->decision, "approve") == 0 ? "qr_approved" : "qr_denied",
-	                       a->id, a->qid);
+	                       a->s.id, a->qid);
 }
 
 static enum step decide_audited(struct req *r)
@@ -254,5 +220,5 @@ enum step ep_qr_decide(struct req *r)
 	snprintf(a->qid, sizeof(a->qid), "%s", q);
 	sk_qr(a->k_qr, a->qid);
 	sk_qr_topic(a->topic, a->qid);
-	return session_begin(r, a, decide_session);
+	return ep_app_session_begin(r, &a->s, decide_session);
 }

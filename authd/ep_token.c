@@ -667,41 +667,25 @@ struct presented {
 	long long exp;
 };
 
-static void defer_decref(void *p)
-{
-	json_decref(p);
-}
-
 /* Verifies a token string as one of our live access tokens. 0 and the claims when it was issued
  * to the calling client, 1 when to another client, -1 when it is not ours, not valid or expired. */
 static int presented_at(struct req *r, const char *tok, struct presented *p)
 {
-	struct errbuf eb = { 0 };
 	json_t *c = NULL;
-	const char *iss, *cid, *jti;
-	json_t *exp;
+	const char *cid, *jti;
 
 	memset(p, 0, sizeof(*p));
-	if (tok == NULL ||
-	    jws_verify_keyset(r->gen->keys, tok, strlen(tok), "at+jwt", &c, &eb) != 0)
+	if (tok_access_verify(r->gen->keys, r->gen->conf->issuer, (long long)time(NULL), tok, &c) != 0)
 		return -1;
-	if (arena_defer(&r->arena, defer_decref, c) != 0) {
-		json_decref(c);
-		return -1;
-	}
-	iss = json_string_value(json_object_get(c, "iss"));
+	if (http_keep_json(r, c) != 0)
+		return -1; /* a 500 is set */
 	cid = json_string_value(json_object_get(c, "client_id"));
 	jti = json_string_value(json_object_get(c, "jti"));
-	exp = json_object_get(c, "exp");
-	if (iss == NULL || strcmp(iss, r->gen->conf->issuer) != 0 || cid == NULL || jti == NULL ||
-	    strlen(jti) > 128 || !json_is_integer(exp) ||
-	    json_integer_value(exp) <= (json_int_t)time(NULL))
-		return -1;
 	if (strcmp(cid, r->client->id) != 0)
 		return 1;
 	p->claims = c;
 	p->jti = jti;
-	p->exp = (long long)json_integer_value(exp);
+	p->exp = (long long)json_integer_value(json_object_get(c, "exp"));
 	return 0;
 }
 

@@ -18,23 +18,13 @@
 #include "skeys.h"
 #include "sref.h"
 #include "store.h"
+#include "tok.h"
 
 struct ui {
 	json_t *claims; /* the verified access token's claims (arena-deferred decref) */
 	char id[ACCT_ID_LEN + 1];
 	unsigned scopes;
 };
-
-static void defer_decref(void *p)
-{
-	json_decref(p);
-}
-
-static enum step bad_token(struct req *r, const char *desc)
-{
-	r->www_auth = "Bearer error=\"invalid_token\"";
-	return req_fail(r, 401, "invalid_token", desc);
-}
 
 static enum step loaded(struct req *r)
 {
@@ -45,7 +35,7 @@ static enum step loaded(struct req *r)
 	if (x == NULL)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	if (x->type != SR_ARRAY || x->n != 5)
-		return bad_token(r, "the access token is no longer valid");
+		return http_fail_token(r, "the access token is no longer valid");
 	out = json_pack("{s:O}", "sub", json_object_get(u->claims, "sub"));
 	if (out == NULL)
 		return req_fail_oom(r);
@@ -79,9 +69,9 @@ static enum step loaded(struct req *r)
 enum step ep_userinfo(struct req *r)
 {
 	struct ui *u = req_ctx(r, sizeof(*u));
-	const char *h = http_header(r, "Authorization"), *tok = NULL, *jti, *iss, *scope, *rest;
+	const char *h = http_header(r, "Authorization"), *tok = NULL, *jti, *scope, *rest;
 	struct errbuf eb = { 0 };
-	json_t *c = NULL, *exp;
+	json_t *c = NULL;
 	char gid[32], katrev[SK_MAX], kgrant[SK_MAX], kacct[SK_MAX], kreg[SK_MAX];
 	const char *keys[4] = { katrev, kgrant, kacct, kreg };
 	size_t n;
@@ -101,23 +91,16 @@ enum step ep_userinfo(struct req *r)
 		r->www_auth = "Bearer";
 		return req_fail(r, 401, "invalid_request", "an access token is required");
 	}
-	if (jws_verify_keyset(r->gen->keys, tok, strlen(tok), "at+jwt", &c, &eb) != 0)
-		return bad_token(r, "the access token does not verify");
-	if (arena_defer(&r->arena, defer_decref, c) != 0) {
-		json_decref(c);
-		return req_fail_oom(r);
-	}
+	if (tok_access_verify(r->gen->keys, r->gen->conf->issuer, (long long)time(NULL), tok, &c) != 0)
+		return http_fail_token(r, "the access token is invalid, expired or not ours");
+	if (http_keep_json(r, c) != 0)
+		return STEP_DONE;
 	u->claims = c;
-	iss = json_string_value(json_object_get(c, "iss"));
 	jti = json_string_value(json_object_get(c, "jti"));
 	scope = json_string_value(json_object_get(c, "scope"));
-	exp = json_object_get(c, "exp");
-	if (iss == NULL || strcmp(iss, r->gen->conf->issuer) != 0 || !json_is_integer(exp) ||
-	    json_integer_value(exp) <= (json_int_t)time(NULL) || jti == NULL)
-		return bad_token(r, "the access token is expired or not ours");
 	if (sref_open(r->gen->data_key, "at", jti, u->id, &rest) != 0 ||
 	    (n = strcspn(rest, ".")) == 0 || n >= sizeof(gid))
-		return bad_token(r, "the access token names no citizen");
+		return http_fail_token(r, "the access token names no citizen");
 	if (scope == NULL || clients_scope_parse(scope, &u->scopes, &eb) != 0 ||
 	    !(u->scopes & SCOPE_OPENID)) {
 		r->www_auth = "Bearer error=\"insufficient_scope\", scope=\"openid\"";

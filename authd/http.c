@@ -220,6 +220,21 @@ static void defer_json(void *p)
 	json_decref(p);
 }
 
+int http_keep_json(struct req *r, json_t *j)
+{
+	if (arena_defer(&r->arena, defer_json, j) == 0)
+		return 0;
+	json_decref(j);
+	req_fail_oom(r);
+	return -1;
+}
+
+enum step http_fail_token(struct req *r, const char *desc)
+{
+	r->www_auth = "Bearer error=\"invalid_token\"";
+	return req_fail(r, 401, "invalid_token", desc);
+}
+
 int http_json_body(struct req *r)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);

@@ -57,6 +57,13 @@ int http_form_body(struct req *r);
 /* Parses the request URI's query string the same way into r->form. 0, or nonzero with 400. */
 int http_query(struct req *r);
 
+/* Hands a JSON value to the request: released with its arena. 0; or -1 when that failed (the
+ * value was released now, and a 500 is set). */
+int http_keep_json(struct req *r, struct json_t *j);
+
+/* 401 invalid_token with WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 §3.1). */
+enum step http_fail_token(struct req *r, const char *desc);
+
 /* A string member of r->json: present, a string, 1..maxlen bytes, no control characters.
  * 0 and *out (borrowed from r->json), or nonzero with 400 invalid_request naming the member. */
 int http_json_need(struct req *r, const char *key, size_t maxlen, const char **out);

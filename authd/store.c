@@ -489,23 +489,34 @@ enum step store_eval(struct req *r, step_fn next, enum lua_script script, int nk
 	return store_cmdv(r, next, argc, argv, argvlen);
 }
 
-int store_eval_detached(struct store *s, enum lua_script script, int nkeys, int nargs,
-                        const char *const *args)
+/* EVALSHA's argv for background work (no request arena): into argv (3 + nargs slots), with the
+ * key count written into nk. Returns argc, or -1 when Redis is not ready. */
+static int evalsha_argv(struct store *s, enum lua_script script, int nkeys, int nargs,
+                        const char *const *args, const char **argv, char nk[12])
 {
-	const char *argv[3 + 8];
-	char nk[12];
-
-	BUG_ON(script < 0 || script >= LUA_COUNT || nkeys > nargs || nargs > 8,
-	       "store_eval_detached arguments");
 	if (s == NULL || s->state != ST_READY || s->ac == NULL)
 		return -1;
-	snprintf(nk, sizeof(nk), "%d", nkeys);
+	snprintf(nk, 12, "%d", nkeys);
 	argv[0] = "EVALSHA";
 	argv[1] = s->sha[script];
 	argv[2] = nk;
 	for (int i = 0; i < nargs; i++)
 		argv[3 + i] = args[i];
-	if (redisAsyncCommandArgv(s->ac, NULL, NULL, 3 + nargs, argv, NULL) != REDIS_OK)
+	return 3 + nargs;
+}
+
+int store_eval_detached(struct store *s, enum lua_script script, int nkeys, int nargs,
+                        const char *const *args)
+{
+	const char *argv[3 + 8];
+	char nk[12];
+	int argc;
+
+	BUG_ON(script < 0 || script >= LUA_COUNT || nkeys > nargs || nargs > 8,
+	       "store_eval_detached arguments");
+	if ((argc = evalsha_argv(s, script, nkeys, nargs, args, argv, nk)) < 0)
+		return -1;
+	if (redisAsyncCommandArgv(s->ac, NULL, NULL, argc, argv, NULL) != REDIS_OK)
 		return -1;
 	metrics_store_cmd();
 	return 0;
@@ -539,20 +550,16 @@ int store_eval_fn(struct store *s, enum lua_script script, int nkeys, int nargs,
 	const char *argv[3 + 64];
 	struct fn_pending *p;
 	char nk[12];
+	int argc;
 
 	BUG_ON(script < 0 || script >= LUA_COUNT || nkeys > nargs || nargs > 64,
 	       "store_eval_fn arguments");
-	if (s == NULL || s->state != ST_READY || s->ac == NULL || (p = malloc(sizeof(*p))) == NULL)
+	if ((argc = evalsha_argv(s, script, nkeys, nargs, args, argv, nk)) < 0 ||
+	    (p = malloc(sizeof(*p))) == NULL)
 		return -1;
 	p->cb = cb;
 	p->arg = arg;
-	snprintf(nk, sizeof(nk), "%d", nkeys);
-	argv[0] = "EVALSHA";
-	argv[1] = s->sha[script];
-	argv[2] = nk;
-	for (int i = 0; i < nargs; i++)
-		argv[3 + i] = args[i];
-	if (redisAsyncCommandArgv(s->ac, on_fn_reply, p, 3 + nargs, argv, NULL) != REDIS_OK) {
+	if (redisAsyncCommandArgv(s->ac, on_fn_reply, p, argc, argv, NULL) != REDIS_OK) {
 		free(p);
 		return -1;
 	}

@@ -71,6 +71,15 @@ static int put_str(char **p, const char *end, const char *name, const char *valu
 	return tok_json_str(p, end, value);
 }
 
+/* {"iss":..,"sub":..,"aud":.. — how every token we sign begins. */
+static int head(char **p, const char *end, const char *iss, const char *sub, const char *aud)
+{
+	if (put(p, end, "{\"iss\":") != 0 || tok_json_str(p, end, iss) != 0 ||
+	    put_str(p, end, "sub", sub) != 0 || put_str(p, end, "aud", aud) != 0)
+		return E_LIMIT;
+	return 0;
+}
+
 int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
                     const struct tok_access *t, struct arena *a, char **out, size_t *outlen)
 {
@@ -80,8 +89,7 @@ int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
 
 	if (k == NULL)
 		return E_NOTFOUND;
-	if (put(&p, end, "{\"iss\":") != 0 || tok_json_str(&p, end, iss) != 0 ||
-	    put_str(&p, end, "sub", t->sub) != 0 || put_str(&p, end, "aud", t->client_id) != 0 ||
+	if (head(&p, end, iss, t->sub, t->client_id) != 0 ||
 	    put_str(&p, end, "client_id", t->client_id) != 0 ||
 	    put(&p, end, ",\"iat\":%lld,\"exp\":%lld", t->iat, t->exp) != 0 ||
 	    put_str(&p, end, "jti", t->jti) != 0 || put_str(&p, end, "scope", t->scope) != 0 ||
@@ -93,6 +101,28 @@ int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
 	return jws_sign(k, "at+jwt", buf, (size_t)(p - buf), a, out, outlen);
 }
 
+int tok_access_verify(const struct keyset *ks, const char *iss, long long now, const char *tok,
+                      json_t **out)
+{
+	struct errbuf eb = { 0 };
+	json_t *c = NULL, *exp;
+	const char *i, *jti, *cid;
+
+	if (tok == NULL || jws_verify_keyset(ks, tok, strlen(tok), "at+jwt", &c, &eb) != 0)
+		return E_INVALID;
+	i = json_string_value(json_object_get(c, "iss"));
+	jti = json_string_value(json_object_get(c, "jti"));
+	cid = json_string_value(json_object_get(c, "client_id"));
+	exp = json_object_get(c, "exp");
+	if (i == NULL || strcmp(i, iss) != 0 || jti == NULL || strlen(jti) > 128 || cid == NULL ||
+	    !json_is_integer(exp) || json_integer_value(exp) <= (json_int_t)now) {
+		json_decref(c);
+		return E_INVALID;
+	}
+	*out = c;
+	return 0;
+}
+
 int tok_logout_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
                     const struct tok_logout *t, struct arena *a, char **out, size_t *outlen)
 {
@@ -102,8 +132,7 @@ int tok_logout_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
 
 	if (k == NULL)
 		return E_NOTFOUND;
-	if (put(&p, end, "{\"iss\":") != 0 || tok_json_str(&p, end, iss) != 0 ||
-	    put_str(&p, end, "sub", t->sub) != 0 || put_str(&p, end, "aud", t->client_id) != 0 ||
+	if (head(&p, end, iss, t->sub, t->client_id) != 0 ||
 	    put(&p, end, ",\"iat\":%lld,\"exp\":%lld", t->iat, t->exp) != 0 ||
 	    put_str(&p, end, "jti", t->jti) != 0 || put_str(&p, end, "sid", t->sid) != 0 ||
 	    put(&p, end, ",\"events\":{\"http://schemas.openid.net/event/backchannel-logout\":{}}}") !=
@@ -129,8 +158,7 @@ int tok_id_sign(const struct keyset *ks, enum key_alg alg, const char *iss, cons
 		sec_sha256(t->access_token, strlen(t->access_token), h);
 		sec_b64url_encode(h, sizeof(h) / 2, at_hash);
 	}
-	if (put(&p, end, "{\"iss\":") != 0 || tok_json_str(&p, end, iss) != 0 ||
-	    put_str(&p, end, "sub", t->sub) != 0 || put_str(&p, end, "aud", t->client_id) != 0 ||
+	if (head(&p, end, iss, t->sub, t->client_id) != 0 ||
 	    put_str(&p, end, "azp", t->client_id) != 0 ||
 	    put(&p, end, ",\"iat\":%lld,\"exp\":%lld", t->iat, t->exp) != 0 ||
 	    (t->auth_time > 0 && put(&p, end, ",\"auth_time\":%lld", t->auth_time) != 0) ||

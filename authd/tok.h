@@ -45,6 +45,13 @@ struct tok_access {
 int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
                     const struct tok_access *t, struct arena *a, char **out, size_t *outlen);
 
+/* Verifies one of our own access tokens: a JWS by one of our keys with typ at+jwt, iss ours,
+ * unexpired at `now`, with a jti (at most 128 bytes) and a client_id. 0 and the claims (a new
+ * reference, the caller's), or E_INVALID (*out untouched). Revocation is the caller's to check. */
+struct json_t;
+int tok_access_verify(const struct keyset *ks, const char *iss, long long now, const char *tok,
+                      struct json_t **out);
+
 /* A logout token's claims (OIDC Back-Channel Logout 1.0 §2.4): never a nonce. */
 struct tok_logout {
 	const char *sub, *client_id, *sid, *jti; /* sub and/or sid; "" or NULL = absent */

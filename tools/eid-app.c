@@ -369,43 +369,24 @@ static char *read_file(const char *dir, const char *name, size_t *len)
 	return buf;
 }
 
-/* The login proof: a JWS by the device key over the challenge, the citizen and the endpoint. */
-static char *sign_login(const char *state, const char *url, const char *id, const char *device_id,
-                        const char *challenge)
+/* A JWS by the device key (kid = device_id, ES256) over the claims `kv` (name, value, ...,
+ * NULL), aud = url + path, and iat when `with_iat`. What the app signs: the login proof (the
+ * challenge and the citizen), a CIBA decision, a QR decision (with the scan's nonce). */
+static char *sign_device(const char *state, const char *url, const char *path,
+                         const char *device_id, const char *const *kv, int with_iat)
 {
 	size_t n = 0;
 	char *pem = read_file(state, "device.pem", &n), *out = NULL, aud[1100];
 	jwt_t *jwt = NULL;
+	int ok;
 
-	snprintf(aud, sizeof(aud), "%s/app/v1/login", url);
-	if (pem != NULL && jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "challenge", challenge) == 0 &&
-	    jwt_add_grant(jwt, "id_number", id) == 0 && jwt_add_grant(jwt, "aud", aud) == 0 &&
-	    jwt_add_header(jwt, "kid", device_id) == 0 &&
-	    jwt_set_alg(jwt, JWT_ALG_ES256, (unsigned char *)pem, (int)n) == 0)
-		out = jwt_encode_str(jwt);
-	jwt_free(jwt);
-	if (pem != NULL) {
-		sec_wipe(pem, n);
-		free(pem);
-	}
-	return out;
-}
-
-/* A decision on a pending request: a JWS by the device key over the request, the decision and
- * the endpoint. */
-static char *sign_decision(const char *state, const char *url, const char *device_id,
-                           const char *id, const char *decision)
-{
-	size_t n = 0;
-	char *pem = read_file(state, "device.pem", &n), *out = NULL, aud[1100];
-	jwt_t *jwt = NULL;
-
-	snprintf(aud, sizeof(aud), "%s/app/v1/ciba/decide", url);
-	if (pem != NULL && jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "id", id) == 0 &&
-	    jwt_add_grant(jwt, "decision", decision) == 0 && jwt_add_grant(jwt, "aud", aud) == 0 &&
-	    jwt_add_grant_int(jwt, "iat", (long)time(NULL)) == 0 &&
-	    jwt_add_header(jwt, "kid", device_id) == 0 &&
-	    jwt_set_alg(jwt, JWT_ALG_ES256, (unsigned char *)pem, (int)n) == 0)
+	snprintf(aud, sizeof(aud), "%s%s", url, path);
+	ok = pem != NULL && jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "aud", aud) == 0 &&
+	     jwt_add_header(jwt, "kid", device_id) == 0 &&
+	     (!with_iat || jwt_add_grant_int(jwt, "iat", (long)time(NULL)) == 0);
+	for (size_t i = 0; ok && kv[i] != NULL; i += 2)
+		ok = jwt_add_grant(jwt, kv[i], kv[i + 1]) == 0;
+	if (ok && jwt_set_alg(jwt, JWT_ALG_ES256, (unsigned char *)pem, (int)n) == 0)
 		out = jwt_encode_str(jwt);
 	jwt_free(jwt);
 	if (pem != NULL) {
@@ -478,7 +459,9 @@ static int decide(const struct opts *o, const char *id, const char *decision)
 	dev = json_string_value(json_object_get(st, "device_id"));
 	if ((session = session_of(st)) == NULL)
 		goto out;
-	if ((sig = sign_decision(o->state, url, dev, id, decision)) == NULL) {
+	const char *kv[] = { "id", id, "decision", decision, NULL };
+
+	if ((sig = sign_device(o->state, url, "/app/v1/ciba/decide", dev, kv, 1)) == NULL) {
 		fprintf(stderr, "eid-app: could not sign with the device key\n");
 		goto out;
 	}
@@ -501,29 +484,6 @@ out:
 }
 
 static int save_state(const char *dir, json_t *st);
-
-/* A QR decision: a JWS by the device key over the transaction, the decision, the scan's nonce
- * and the endpoint. */
-static char *sign_qr(const char *state, const char *url, const char *device_id, const char *qid,
-                     const char *nonce, const char *decision)
-{
-	size_t n = 0;
-	char *pem = read_file(state, "device.pem", &n), *out = NULL, aud[1100];
-	jwt_t *jwt = NULL;
-
-	snprintf(aud, sizeof(aud), "%s/app/v1/qr/decide", url);
-	if (pem != NULL && jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "qid", qid) == 0 &&
-	    jwt_add_grant(jwt, "decision", decision) == 0 && jwt_add_grant(jwt, "nonce", nonce) == 0 &&
-	    jwt_add_grant(jwt, "aud", aud) == 0 && jwt_add_header(jwt, "kid", device_id) == 0 &&
-	    jwt_set_alg(jwt, JWT_ALG_ES256, (unsigned char *)pem, (int)n) == 0)
-		out = jwt_encode_str(jwt);
-	jwt_free(jwt);
-	if (pem != NULL) {
-		sec_wipe(pem, n);
-		free(pem);
-	}
-	return out;
-}
 
 static int scan(const struct opts *o, const char *payload)
 {
@@ -584,7 +544,9 @@ static int qr_decide(const struct opts *o, const char *decision)
 		                "a pending request\n");
 		goto out;
 	}
-	if ((sig = sign_qr(o->state, url, dev, qid, nonce, decision)) == NULL) {
+	const char *kv[] = { "qid", qid, "decision", decision, "nonce", nonce, NULL };
+
+	if ((sig = sign_device(o->state, url, "/app/v1/qr/decide", dev, kv, 0)) == NULL) {
 		fprintf(stderr, "eid-app: could not sign with the device key\n");
 		goto out;
 	}
@@ -642,7 +604,12 @@ static int login(const struct opts *o)
 		ret = refused("login", status, ans);
 		goto out;
 	}
-	sig = sign_login(o->state, url, id, dev, json_string_value(json_object_get(ans, "challenge")));
+	{
+		const char *kv[] = { "challenge", json_string_value(json_object_get(ans, "challenge")),
+			             "id_number", id, NULL };
+
+		sig = kv[1] != NULL ? sign_device(o->state, url, "/app/v1/login", dev, kv, 0) : NULL;
+	}
 	if (sig == NULL) {
 		fprintf(stderr, "eid-app: cannot sign with the device key in %s\n", o->state);
 		goto out;

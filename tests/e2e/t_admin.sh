@@ -240,6 +240,8 @@ suite_admin_ops() {
 	check "lock minutes out of range: 400" test "${out%% *}" = 400
 	out=$(adm "$T" /admin/v1/account/revoke "{\"id\":\"$ADM_ID\",\"reason\":\"line\\nbreak\"}")
 	check "a reason with a control character: 400" test "${out%% *}" = 400
+	check "discovery: backchannel_logout_supported and backchannel_logout_session_supported" bash -c \
+		'jqe ".backchannel_logout_supported == true and .backchannel_logout_session_supported == true" <<<"$(curl -sS "$0")"' "$(url /.well-known/openid-configuration)"
 	out=$(adm "$T" "/admin/v1/account?id=12345")
 	check "a malformed ID number: 400" test "${out%% *}" = 400
 	# the citizen logs out at an RP (RP-initiated logout): the RPs of that session are told too

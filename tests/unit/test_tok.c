@@ -138,6 +138,60 @@ static void test_tok_access_token_claims(void **state)
 	assert_int_not_equal(jws_verify_keyset(ks, at, n, "JWT", &c, &eb), 0);
 }
 
+static void test_tok_access_verify_accepts_ours_and_refuses_the_rest(void **state)
+{
+	struct tok_access t = { .sub = "rp", .client_id = "rp", .jti = "j1", .iat = 1000,
+		                .exp = 1300 };
+	struct tok_id it = { .sub = "rp", .client_id = "rp", .iat = 1000, .exp = 1300 };
+	json_t *c = NULL;
+	char *at, *idt;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(tok_access_sign(ks, KEY_ES256, "https://id.example.vn", &t, &A, &at, &n), 0);
+	assert_int_equal(tok_access_verify(ks, "https://id.example.vn", 1299, at, &c), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "client_id")), "rp");
+	json_decref(c);
+	c = NULL;
+	/* expired (exp is not after now), another issuer, an ID token, garbage */
+	assert_int_equal(tok_access_verify(ks, "https://id.example.vn", 1300, at, &c), E_INVALID);
+	assert_int_equal(tok_access_verify(ks, "https://other.example.vn", 1000, at, &c), E_INVALID);
+	assert_int_equal(tok_id_sign(ks, KEY_ES256, "https://id.example.vn", &it, &A, &idt, &n), 0);
+	assert_int_equal(tok_access_verify(ks, "https://id.example.vn", 1000, idt, &c), E_INVALID);
+	assert_int_equal(tok_access_verify(ks, "https://id.example.vn", 1000, "a.b.c", &c), E_INVALID);
+	assert_null(c);
+	/* no jti */
+	t.jti = NULL;
+	assert_int_equal(tok_access_sign(ks, KEY_ES256, "https://id.example.vn", &t, &A, &at, &n), 0);
+	assert_int_equal(tok_access_verify(ks, "https://id.example.vn", 1000, at, &c), E_INVALID);
+}
+
+static void test_tok_logout_token_claims(void **state)
+{
+	struct tok_logout t = { .sub = "pairwise", .client_id = "rp", .sid = "s1", .jti = "j9",
+		                .iat = 1000, .exp = 1120 };
+	struct errbuf eb = { 0 };
+	json_t *c = NULL;
+	char *lt;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(tok_logout_sign(ks, KEY_ES256, "https://id.example.vn", &t, &A, &lt, &n), 0);
+	/* typ logout+jwt: neither an ID token nor an access token verifier takes it */
+	assert_int_not_equal(jws_verify_keyset(ks, lt, n, "JWT", &c, &eb), 0);
+	assert_int_not_equal(jws_verify_keyset(ks, lt, n, "at+jwt", &c, &eb), 0);
+	assert_int_equal(jws_verify_keyset(ks, lt, n, "logout+jwt", &c, &eb), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "iss")), "https://id.example.vn");
+	assert_string_equal(json_string_value(json_object_get(c, "aud")), "rp");
+	assert_string_equal(json_string_value(json_object_get(c, "sub")), "pairwise");
+	assert_string_equal(json_string_value(json_object_get(c, "sid")), "s1");
+	assert_string_equal(json_string_value(json_object_get(c, "jti")), "j9");
+	assert_true(json_is_object(json_object_get(json_object_get(c, "events"),
+	                                           "http://schemas.openid.net/event/backchannel-logout")));
+	assert_null(json_object_get(c, "nonce"));
+	json_decref(c);
+}
+
 static void test_tok_assertion_accepts_a_good_one(void **state)
 {
 	char why[512];
@@ -229,6 +283,8 @@ int main(void)
 		cmocka_unit_test(test_tok_json_str_escapes),
 		cmocka_unit_test(test_tok_pairwise_sub_is_stable_per_sector),
 		cmocka_unit_test(test_tok_access_token_claims),
+		cmocka_unit_test(test_tok_access_verify_accepts_ours_and_refuses_the_rest),
+		cmocka_unit_test(test_tok_logout_token_claims),
 		cmocka_unit_test(test_tok_assertion_accepts_a_good_one),
 		cmocka_unit_test(test_tok_assertion_refuses_wrong_aud),
 		cmocka_unit_test(test_tok_assertion_refuses_bad_times),
