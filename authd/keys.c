@@ -1270,8 +1270,10 @@ int keys_rotate(const char *dir, enum key_alg alg, long long now, long long reti
 	 * running authd or the next reload sees. */
 	(void)fsync(dfd);
 	for (size_t i = 0; i < done.nremoved; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, done.removed[i]);
-		done.kept_file[i] = unlink(path) != 0 && errno != ENOENT;
+		char old[LIM_PATH + KEYS_FILE_SIZE + 2];     /* a listed name may be 255 bytes */
+
+		snprintf(old, sizeof(old), "%s/%s", dir, done.removed[i]);
+		done.kept_file[i] = unlink(old) != 0 && errno != ENOENT;
 	}
 	if (rot != NULL)
 		*rot = done;
