@@ -678,6 +678,11 @@ static int manifest_load(const char *dir, json_t *root, struct keyset **out, str
 		eb_set(eb, r, "keys: cannot render the JWKS");
 		goto out;
 	}
+	{
+		static unsigned long loads;
+
+		ks->serial = ++loads;
+	}
 	*out = ks;
 	ks = NULL;
 	r = 0;

@@ -51,6 +51,7 @@ struct keyset {
 	size_t n;
 	char *jwks;                  /* {"keys":[...]}: active, then next, then retired; NUL-ended */
 	size_t jwks_len;
+	unsigned long serial;        /* which load of this process (caches keyed by a keyset) */
 };
 
 /* Loads DIR/keys.json and every key it lists (each PEM parsed once). Returns 0 and a new keyset

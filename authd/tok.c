@@ -101,14 +101,53 @@ int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
 	return jws_sign(k, "at+jwt", buf, (size_t)(p - buf), a, out, outlen);
 }
 
+/* Access tokens verified lately, by SHA-256 of the token: a resource server (an RP's API behind
+ * /introspect, /userinfo) presents the same token many times in its few minutes, and the ECDSA
+ * verification is most of the cost of answering. Direct-mapped, overwritten on collision; an
+ * entry is good for the keyset it was verified with and until the token's exp. Per process and
+ * loop thread only (a worker's). The claims are shared: callers must not modify them. */
+#define TOK_CACHE_SLOTS 4096
+
+static struct tok_cached {
+	uint8_t h[SEC_SHA256_LEN];
+	unsigned long ks_serial;
+	long long exp;
+	json_t *claims;
+} tok_cache[TOK_CACHE_SLOTS];
+
+static struct tok_cached *cache_slot(const uint8_t h[SEC_SHA256_LEN])
+{
+	return &tok_cache[(h[0] | (unsigned)h[1] << 8) % TOK_CACHE_SLOTS];
+}
+
+void tok_cache_clear(void)
+{
+	for (size_t i = 0; i < TOK_CACHE_SLOTS; i++) {
+		json_decref(tok_cache[i].claims);
+		tok_cache[i].claims = NULL;
+	}
+}
+
 int tok_access_verify(const struct keyset *ks, const char *iss, long long now, const char *tok,
                       json_t **out)
 {
 	struct errbuf eb = { 0 };
 	json_t *c = NULL, *exp;
 	const char *i, *jti, *cid;
+	uint8_t h[SEC_SHA256_LEN];
+	struct tok_cached *e;
 
-	if (tok == NULL || jws_verify_keyset(ks, tok, strlen(tok), "at+jwt", &c, &eb) != 0)
+	if (tok == NULL)
+		return E_INVALID;
+	sec_sha256(tok, strlen(tok), h);
+	e = cache_slot(h);
+	if (e->claims != NULL && e->ks_serial == ks->serial && e->exp > now &&
+	    memcmp(e->h, h, sizeof(h)) == 0 &&
+	    strcmp(json_string_value(json_object_get(e->claims, "iss")), iss) == 0) {
+		*out = json_incref(e->claims);
+		return 0;
+	}
+	if (jws_verify_keyset(ks, tok, strlen(tok), "at+jwt", &c, &eb) != 0)
 		return E_INVALID;
 	i = json_string_value(json_object_get(c, "iss"));
 	jti = json_string_value(json_object_get(c, "jti"));
@@ -119,6 +158,11 @@ int tok_access_verify(const struct keyset *ks, const char *iss, long long now, c
 		json_decref(c);
 		return E_INVALID;
 	}
+	json_decref(e->claims);
+	memcpy(e->h, h, sizeof(h));
+	e->ks_serial = ks->serial;
+	e->exp = (long long)json_integer_value(exp);
+	e->claims = json_incref(c);
 	*out = c;
 	return 0;
 }

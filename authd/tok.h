@@ -51,6 +51,9 @@ int tok_access_sign(const struct keyset *ks, enum key_alg alg, const char *iss,
 struct json_t;
 int tok_access_verify(const struct keyset *ks, const char *iss, long long now, const char *tok,
                       struct json_t **out);
+/* tok_access_verify remembers the tokens it verified (4096, per process, until each one's exp,
+ * for the keyset it was verified with): this releases them (at exit, for leak checkers). */
+void tok_cache_clear(void);
 
 /* A logout token's claims (OIDC Back-Channel Logout 1.0 §2.4): never a nonce. */
 struct tok_logout {

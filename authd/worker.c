@@ -24,6 +24,7 @@
 #include "notify.h"
 #include "sec.h"
 #include "store.h"
+#include "tok.h"
 #include "workq.h"
 
 /* Backstop for a drain: requests still running after this are cut off. */
@@ -289,6 +290,7 @@ int worker_main(int id, int fd, const char *conf_path, struct gen *g, SSL_CTX *s
 		event_free(w.ev_minute);
 	gen_unref(w.gen);
 	http_cache_free();
+	tok_cache_clear();
 	if (w.base != NULL)
 		event_base_free(w.base);
 	return r == 0 ? 0 : 1;

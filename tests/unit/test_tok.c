@@ -47,6 +47,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	arena_reset(&A);
+	tok_cache_clear();
 	client_free(bank);
 	keys_free(ks);
 	tu_rm_rf(dir);
