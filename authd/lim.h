@@ -49,6 +49,7 @@
 #define LIM_JWS_TYP 32               /* a JWS "typ" we sign ("JWT", "at+jwt", "logout+jwt") */
 
 /* Accounts. */
+#define LIM_FDS 1048576              /* the descriptor limit authd raises itself to, at most */
 #define LIM_NOTIFY_WAITERS 65536     /* parked long-polls per worker (notify.c); past it, 503 */
 #define LIM_APP_SESSIONS 16          /* live app sessions per account; a login past it ends others */
 

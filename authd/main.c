@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -175,6 +176,30 @@ static int reap(struct slot *slots, int n, int stopping)
 	return reaped;
 }
 
+/* Each open connection is a descriptor: a worker may hold tens of thousands (browsers waiting
+ * on a QR long-poll, slow clients). Raise the soft limit to the hard one (at most LIM_FDS), as
+ * nginx's worker_rlimit_nofile does, and say what it is. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	char n[24];
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > LIM_FDS ? LIM_FDS
+		                                                                      : rl.rlim_max;
+
+		if (want > rl.rlim_cur) {
+			rl.rlim_cur = want;
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				getrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)rl.rlim_cur);
+	log_event(LOG_INFO, NULL, "fd_limit", "nofile", n, NULL);
+}
+
 static int run(const char *path)
 {
 	struct errbuf eb = { 0 };
@@ -192,6 +217,7 @@ static int run(const char *path)
 		return 1;
 	}
 	log_setup(g->conf->log_level, g->conf->log_format);
+	raise_fd_limit();
 	n = (int)g->conf->workers;
 	if ((slots = calloc((size_t)n, sizeof(*slots))) == NULL || metrics_init(n) != 0) {
 		fprintf(stderr, "authd: out of memory\n");

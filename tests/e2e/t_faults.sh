@@ -93,3 +93,29 @@ suite_faults_redis_aof() {
 	check "and on the web with password + code" bash -c 'jqe ".id_token" <<<"$0"' "$(sms_login "$E2E_DIR/jar2")"
 	check "the audit chain survived whole" "$(dirname "$AUTHD")/eidctl" -c "$E2E_DIR/authd.json" audit verify
 }
+
+# Slow clients (slowloris): many connections that never finish a request do not starve normal
+# clients; those that go quiet are closed at limits.timeout_s.
+suite_faults_slowloris() {
+	prepare_dirs; redis_start; write_conf '.limits.timeout_s = 3'
+	authd_start || { nok "authd starts"; return; }
+	local pid out n=1000 hard
+	# the generator needs a descriptor per connection too: within this machine's hard limit
+	hard=$(ulimit -Hn); [ "$hard" = unlimited ] && hard=1048576
+	[ "$hard" -lt 2200 ] && n=$(( hard / 2 - 100 ))
+	ulimit -Sn "$hard" 2>/dev/null
+	node "$HERE/slowloris.mjs" "$AUTHD_PORT" "$n" 10 drip "$E2E_DIR/drip.json" & pid=$!
+	E2E_PIDS+=("$pid")
+	sleep 2
+	out=$(for _ in $(seq 20); do curl -s -o /dev/null -m 2 -w '%{http_code}\n' "$(url /.well-known/openid-configuration)"; sleep 0.2; done | sort | uniq -c)
+	wait "$pid"
+	check "$n connections dripping header lines and never finishing: all 20 normal requests answered 200 meanwhile" \
+		bash -c '[ "$(awk "\$2 == 200 {print \$1}" <<<"$0")" = 20 ]' "$out"
+	check "... and the slow connections were all accepted (the worker did not run out of descriptors)" \
+		bash -c 'jqe ".open == $1" < "$0"' "$E2E_DIR/drip.json" "$n"
+	node "$HERE/slowloris.mjs" "$AUTHD_PORT" "$n" 6 idle "$E2E_DIR/idle.json"
+	check "$n connections that send half a request and go quiet are closed by authd at limits.timeout_s (3 s)" \
+		bash -c 'jqe ".open == $1 and .closed == $1" < "$0"' "$E2E_DIR/idle.json" "$n"
+	check "authd is alive and ready" test "$(curl -s -o /dev/null -w '%{http_code}' "$(url /readyz)")" = 200
+	check "it raised its descriptor limit and said so" grep -q '"ev":"fd_limit"' "$AUTHD_LOG"
+}
