@@ -137,6 +137,8 @@ static enum step page(struct req *r, int status, const char *html)
 {
 	if (html == NULL)
 		return req_fail_oom(r);
+	/* a parser that refused the request set a JSON error first: the browser gets the page */
+	r->error = r->error_desc = NULL;
 	return http_reply(r, status, "text/html; charset=utf-8", html, strlen(html),
 	                  RESP_HTML | RESP_NOSTORE);
 }
