@@ -121,3 +121,151 @@ suite_bcp_redirect() {
 	check "RFC 9700 §4.4.2.1 / RFC 9207 §2: an error response carries iss = the issuer" bash -c \
 		'[ "$(uparam iss "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = "$1" ]' "$out" "$(url '')"
 }
+
+# hdrs_ok RESPONSE: the headers every authd page carries against clickjacking (RFC 9700 §4.16)
+# and referrer leakage (§4.2.4).
+frame_denied() { grep -qi '^X-Frame-Options: DENY' <<<"$1" && grep -qi "^Content-Security-Policy: .*frame-ancestors 'none'" <<<"$1"; }
+no_referrer() { grep -qi '^Referrer-Policy: no-referrer$' <<<"$1"; }
+# only_own_resources PAGE: every src/href/action on the page is a path on authd (no third party).
+only_own_resources() {
+	local refs
+	refs=$(grep -oiE '(src|href|action)="[^"]*"' <<<"$1" | sed 's/^[^"]*"//; s/"$//')
+	[ -n "$refs" ] && ! grep -qvE '^/[^/]' <<<"$refs"
+}
+
+suite_bcp_code() {
+	bcp_env || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar p out loc code tok idt rt c
+	local st='st/+ &=é' nonce='n 1/+&é'
+	local u; u=$(authz_url | sed "s/state=st-1/state=$(jq -rn --arg s "$st" '$s|@uri')/; s/nonce=n-1/nonce=$(jq -rn --arg s "$nonce" '$s|@uri')/")
+	check "RFC 9700 §2.1.1: authd supports PKCE and says so — code_challenge_methods_supported is [\"S256\"]" bash -c \
+		'curl -fsS "$0" | jqe ".code_challenge_methods_supported == [\"S256\"]"' "$(url /.well-known/openid-configuration)"
+	out=$(browse "$J" "$(authz_url | sed 's/&code_challenge=[^&]*//; s/&code_challenge_method=S256//')")
+	check "RFC 9700 §2.1.1: PKCE required of confidential clients too — no code_challenge: invalid_request" bash -c \
+		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
+	out=$(browse "$J" "$(authz_url | sed 's/code_challenge_method=S256/code_challenge_method=plain/')")
+	check "RFC 9700 §2.1.1: code_challenge_method=plain refused (it exposes the verifier) — invalid_request" bash -c \
+		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
+	out=$(browse "$J" "$(authz_url | sed 's/&code_challenge_method=S256//')")
+	check "RFC 9700 §2.1.1: a challenge without a method (RFC 7636: plain) refused — invalid_request" bash -c \
+		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
+	local bad=$E2E_DIR/bad-clients
+	mkdir -p "$bad"
+	jq '.client_id = "pub" | .token_endpoint_auth_method = "none" | del(.client_secret_hash)' "$REPO/clients/demo-rp.json" > "$bad/pub.json"
+	jq --arg d "$bad" '.clients.dir = $d' "$E2E_DIR/authd.json" > "$E2E_DIR/bad.json"
+	check "RFC 9700 §2.1.1 / §2.5: no public clients — token_endpoint_auth_method none is refused at registration" bash -c \
+		'out=$("$0" -t -c "$1" 2>&1); [ $? -ne 0 ] && grep -q "token_endpoint_auth_method" <<<"$out"' "$AUTHD" "$E2E_DIR/bad.json"
+
+	# one login: the pages, the redirect and the token response
+	p=$(browse "$J" "$u")
+	check "RFC 9700 §4.16: the login page cannot be framed — X-Frame-Options DENY, CSP frame-ancestors 'none'" frame_denied "$p"
+	check "RFC 9700 §4.2.4: the login page sends no Referer — Referrer-Policy: no-referrer" no_referrer "$p"
+	check "RFC 9700 §4.2.4: the login page loads nothing and links nowhere off authd (no third-party resources)" only_own_resources "$p"
+	p=$(sms_login "$J" "$p")
+	check "RFC 9700 §4.16: the consent page cannot be framed" frame_denied "$p"
+	check "RFC 9700 §4.2.4: the consent page sends no Referer" no_referrer "$p"
+	out=$(browse "$J" "$(url /login)" -X POST --data-urlencode "tid=$(hidden tid "$p")" -d csrf=forged -d decision=allow)
+	check "RFC 6749 §10.12: authd's own forms are CSRF-protected — a forged token: 403, no redirect" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 403 ] && ! grep -qi "^Location:" <<<"$0"' "$out"
+	out=$(consent_post "$J" "$p")
+	loc=$(location_of "$out")
+	check "RFC 9700 §4.12: after the consent POST, 303 See Other (never 307: the form is not re-posted to the RP)" \
+		test "$(status_of "$out")" = 303
+	check "RFC 9700 §4.2.4: the redirect to the RP sends no Referer" no_referrer "$out"
+	check "OIDC Core §3.1.2.5: the code comes back to the registered redirect_uri with state exactly as sent" bash -c \
+		'[[ "$1" == "$2?code="* ]] && [ "$(uparam state "$1")" = "$0" ]' "$st" "$loc" "$OIDC_CB"
+	check "RFC 9700 §4.4.2.1 / RFC 9207 §2: the authorization response carries iss = the issuer" bash -c \
+		'[ "$(uparam iss "$0")" = "$1" ]' "$loc" "$(url '')"
+	check "RFC 9207 §3: discovery says authorization_response_iss_parameter_supported" bash -c \
+		'curl -fsS "$0" | jqe ".authorization_response_iss_parameter_supported == true"' "$(url /.well-known/openid-configuration)"
+	check "RFC 9700 §4.3 / OIDC Core §16.5: the redirect carries code, state and iss only — no token, no fragment" bash -c \
+		'q=${0#*\?}; [[ "$0" != *"#"* ]] && [ "$(tr "&" "\n" <<<"$q" | cut -d= -f1 | sort | tr "\n" " ")" = "code iss state " ]' "$loc"
+	code=$(qparam code "$loc")
+	check "RFC 6749 §4.1.2: the code is short-lived (≤ 60 s in Redis)" bash -c \
+		'for k in $(redis-cli -p "$0" --scan --pattern "eid:{001085012345}:code:*"); do t=$(redis-cli -p "$0" ttl "$k"); [ "$t" -gt 0 ] && [ "$t" -le 60 ] || exit 1; done' "$REDIS_PORT"
+	out=$(curl -sS -D - -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$code" \
+		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER" "$(url /token)" | tr -d '\r')
+	check "OIDC Core §3.1.3.3: the token response is JSON with Cache-Control: no-store and Pragma: no-cache" bash -c \
+		'grep -q "^HTTP/1.1 200" <<<"$0" && grep -qi "^Content-Type: application/json" <<<"$0" && grep -qi "^Cache-Control: no-store" <<<"$0" && grep -qi "^Pragma: no-cache" <<<"$0"' "$out"
+	out=$(sed -n '/^$/,$p' <<<"$out" | tail -1)
+	tok=$(jq -r .access_token <<<"$out"); idt=$(jq -r .id_token <<<"$out")
+	c=$(claims "$idt")
+	check "OIDC Core §3.1.3.7 (2) / §16.15: ID token iss is exactly the issuer discovery publishes" bash -c \
+		'[ "$(jq -r .iss <<<"$0")" = "$(curl -fsS "$1" | jq -r .issuer)" ]' "$c" "$(url /.well-known/openid-configuration)"
+	check "OIDC Core §3.1.3.7 (3): aud contains the client_id (and nothing else)" bash -c \
+		'jqe "(.aud == \"demo-rp\") or (.aud == [\"demo-rp\"])" <<<"$0"' "$c"
+	check "OIDC Core §3.1.3.7 (5): azp, when present, is the client_id" bash -c \
+		'jqe "(has(\"azp\") | not) or .azp == \"demo-rp\"" <<<"$0"' "$c"
+	check "OIDC Core §3.1.3.7 (6-7): signed with the registered alg (default ES256), a key of /jwks; verified by node" bash -c \
+		'h=$(node "$1/jwt_verify.mjs" "$2" "$0" | jq -c .header) && jqe ".alg == \"ES256\"" <<<"$h" && curl -fsS "$2" | jqe --arg k "$(jq -r .kid <<<"$h")" "[.keys[].kid] | index(\$k)"' "$idt" "$HERE" "$(url /jwks)"
+	check "OIDC Core §3.1.3.7 (9-10): exp in the future, iat now (within 5 s), exp after iat" bash -c \
+		'n=$(date +%s); jqe --argjson n "$n" ".exp > \$n and (.iat - \$n | fabs) <= 5 and .exp > .iat" <<<"$0"' "$c"
+	check "OIDC Core §2 / §3.1.3.7 (11): nonce echoed exactly as sent" bash -c '[ "$(jq -r .nonce <<<"$0")" = "$1" ]' "$c" "$nonce"
+	check "OIDC Core §2: sub is at most 255 ASCII characters and never the ID number (pairwise)" bash -c \
+		'jqe ".sub | (length <= 255) and test(\"^[\\\\x21-\\\\x7e]+$\") and (contains(\"001085012345\") | not)" <<<"$0"' "$c"
+	check "OIDC Core §2: acr says what was done (a web login: urn:eid:level:1), auth_time present" bash -c \
+		'jqe ".acr == \"urn:eid:level:1\" and (.auth_time | type == \"number\")" <<<"$0"' "$c"
+	check "OIDC Core §3.1.3.6 / RFC 9700 §4.6.1: at_hash is the left half of SHA-256 of the access token issued with it" bash -c \
+		'[ "$(jq -r .at_hash <<<"$0")" = "$(printf %s "$1" | openssl dgst -sha256 -binary | head -c 16 | basenc --base64url | tr -d =)" ]' "$c" "$tok"
+	check "OIDC Back-Channel Logout §2.4 / Session Management: sid names the browser session" bash -c \
+		'jqe ".sid | type == \"string\" and length > 0" <<<"$0"' "$c"
+
+	# PKCE and binding at the token endpoint: each attempt burns its code, so each gets a new one
+	sso_code() { qparam code "$(location_of "$(browse "$J" "${1:-$(authz_url)}")")"; }
+	out=$(redeem "$(sso_code)" "${OIDC_VERIFIER%?}x")
+	check "RFC 9700 §2.1.1 / RFC 7636 §4.6: a code_verifier that does not match — invalid_grant" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"PKCE\"))" <<<"${0#* }"' "$out"
+	out=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(sso_code)" --data-urlencode "redirect_uri=$OIDC_CB")
+	check "RFC 9700 §2.1.1: a code issued with a challenge and redeemed without a verifier — invalid_grant" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"PKCE\"))" <<<"${0#* }"' "$out"
+	out=$(redeem "$(sso_code)" "$(head -c 32 /dev/urandom | basenc --base64url | tr -d =)")
+	check "RFC 9700 §4.5.3.1: code injection — a stolen code redeemed with the attacker session's verifier: invalid_grant" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"PKCE\"))" <<<"${0#* }"' "$out"
+	out=$(form /token -u "rs-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(sso_code)" \
+		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER")
+	check "RFC 9700 §4.5 / RFC 6749 §4.1.3: a code is bound to its client — another authenticated client: invalid_grant" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"another client\"))" <<<"${0#* }"' "$out"
+	out=$(redeem "$(sso_code)" "$OIDC_VERIFIER" "$OIDC_CB?x=1")
+	check "RFC 9700 §4.5.2 / RFC 6749 §4.1.3: a code is bound to its redirect_uri — another one: invalid_grant" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"redirect_uri\"))" <<<"${0#* }"' "$out"
+	out=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(sso_code)" -d "code_verifier=$OIDC_VERIFIER")
+	check "RFC 6749 §4.1.3: redirect_uri was in the request, so it is required at the token endpoint — invalid_request" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_request\"" <<<"${0#* }"' "$out"
+	# §4.8 PKCE downgrade: a client allowed to skip PKCE (conformance only)
+	local npu; npu=$(az nopkce-rp | sed 's/&code_challenge=[^&]*//; s/&code_challenge_method=S256//')
+	p=$(browse "$J" "$npu"); [ "$(status_of "$p")" = 200 ] && p=$(consent_post "$J" "$p")
+	out=$(form /token -u "nopkce-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(qparam code "$(location_of "$p")")" \
+		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER")
+	check "RFC 9700 §4.8.2: PKCE downgrade — a code_verifier for a code issued without a challenge: invalid_grant" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"no code_challenge\"))" <<<"${0#* }"' "$out"
+	out=$(form /token -u "nopkce-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(sso_code "$npu")" \
+		--data-urlencode "redirect_uri=$OIDC_CB")
+	check "RFC 9700 §4.8.2: ... while that client's code without a verifier redeems (require_pkce false: conformance only)" \
+		test "${out%% *}" = 200
+
+	# single use: the second redemption fails and revokes what the first produced
+	p=$(browse "$J" "$(authz_url | sed 's/scope=openid%20profile/scope=openid%20profile%20offline_access/')")
+	[ "$(status_of "$p")" = 200 ] && p=$(consent_post "$J" "$p")
+	code=$(qparam code "$(location_of "$p")")
+	out=$(redeem "$code")
+	local first=${out%% *}
+	tok=$(jq -r .access_token <<<"${out#* }"); rt=$(jq -r .refresh_token <<<"${out#* }")
+	out=$(redeem "$code")
+	check "RFC 6749 §4.1.2 / RFC 9700 §4.2.4: a code is single use — the first redemption 200, the second: invalid_grant" bash -c \
+		'[ "$1" = 200 ] && [ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out" "$first"
+	out="$(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$tok" | cut -d' ' -f2-) $(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$(url /userinfo)") $(refresh "$rt" | cut -d' ' -f1)"
+	check "RFC 6749 §4.1.2: ... and revokes the tokens the first produced (access: inactive, userinfo 401; refresh: 400)" \
+		test "$out" = '{"active":false} 401 400'
+
+	# RFC 9700 §4.12 for the other POSTs that end in a redirect
+	p=$(browse "$J" "$(authz_url '&prompt=login')")
+	out=$(sms_login "$J" "$p")
+	check "RFC 9700 §4.12: after the login POST (credentials), 303 See Other to the RP, never 307" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 303 ] && [[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
+	out=$(browse "$J" "$(url /authorize)" -X POST --data-urlencode "client_id=$OIDC_RP" --data-urlencode "redirect_uri=$OIDC_CB" \
+		-d response_type=code -d 'scope=openid profile' -d state=p -d "code_challenge=$OIDC_CHALLENGE" -d code_challenge_method=S256)
+	check "RFC 9700 §4.12: POST /authorize answered by a redirect: 303, never 307" test "$(status_of "$out")" = 303
+	out=$(browse "$J" "$(az_ru https://evil.example/cb)")
+	check "RFC 9700 §4.16: error pages cannot be framed either" frame_denied "$out"
+	check "RFC 9700 §4.2.4: error pages send no Referer" no_referrer "$out"
+}
