@@ -27,7 +27,7 @@ az_ru() { authz_url "${2:-}" | sed "s|redirect_uri=[^&]*|redirect_uri=$(jq -rn -
 # uparam NAME URL: a query parameter of URL, percent-decoded (WHATWG URL parsing, in node).
 uparam() { node -e 'const u = new URL(process.argv[1]); const v = u.searchParams.get(process.argv[2]); if (v === null) process.exit(1); console.log(v)' "$2" "$1"; }
 # claims JWT: the claims of a token authd signed, after node verified it against /jwks.
-claims() { node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$1" | jq -c .claims; }
+claims() { node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$1" 2>/dev/null | jq -c .claims; }
 jwt_header() { node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$1" | jq -c .header; }
 # no_redirect RESPONSE: a 400 HTML page and no Location header (never redirected).
 no_redirect() { [ "$(status_of "$1")" = 400 ] && ! grep -qi '^Location:' <<<"$1" && grep -qi '^Content-Type: text/html' <<<"$1"; }
@@ -268,4 +268,106 @@ suite_bcp_code() {
 	out=$(browse "$J" "$(az_ru https://evil.example/cb)")
 	check "RFC 9700 §4.16: error pages cannot be framed either" frame_denied "$out"
 	check "RFC 9700 §4.2.4: error pages send no Referer" no_referrer "$out"
+}
+
+# sso_auth_time SECONDS: sets auth_time of the citizen's SSO sessions in Redis.
+sso_auth_time() {
+	local k
+	for k in $(redis-cli -p "$REDIS_PORT" --scan --pattern 'eid:{001085012345}:sso:*'); do
+		redis-cli -p "$REDIS_PORT" hset "$k" auth_time "$1" >/dev/null
+	done
+}
+is_login_page() { [ "$(status_of "$1")" = 200 ] && grep -q 'action="/login"' <<<"$1"; }
+has_password_form() { grep -q 'name="password"' <<<"$1"; }
+
+suite_bcp_session() {
+	bcp_env '.qr.show_payload = true' || { nok "authd starts"; return; }
+	APP --state "$E2E_DIR/app" login --passcode 468213 >/dev/null
+	local J=$E2E_DIR/jar p out loc c t
+	out=$(browse "$J" "$(authz_url '&prompt=none')")
+	loc=$(location_of "$out")
+	check "OIDC Core §3.1.2.1: prompt=none without a session — login_required back to the RP (state, iss), never a page" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] && [ "$(uparam error "$1")" = login_required ] && [ "$(uparam state "$1")" = st-1 ] && uparam iss "$1" >/dev/null && ! grep -q "<form" <<<"$0"' "$out" "$loc"
+	out=$(browse "$J" "$(authz_url '&prompt=none%20login')")
+	check "OIDC Core §3.1.2.1: prompt=none with another value — invalid_request" bash -c \
+		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
+	out=$(code_login "$J" "$(authz_url)")
+	check "(a web login with an SMS code for the checks below)" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
+	out=$(browse "$J" "$(authz_url '&prompt=none' | sed 's/scope=openid%20profile/scope=openid%20profile%20phone/')")
+	check "OIDC Core §3.1.2.1: prompt=none with a session but consent missing — consent_required, never a page" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] && [ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = consent_required ]' "$out"
+	out=$(browse "$J" "$(authz_url '&prompt=login')")
+	check "OIDC Core §3.1.2.3: prompt=login with a session — the End-User is re-authenticated (the login form)" is_login_page "$out"
+	t=$(date +%s)
+	p=$(sms_login "$J" "$(browse "$J" "$(authz_url '&prompt=login' | sed 's/scope=openid%20profile/scope=openid%20profile%20phone/')")")
+	out=$(consent_post "$J" "$p")
+	check "OIDC Core §3.1.2.3-5: prompt=login, re-authenticated, then a consent page — the consent completes: a code" bash -c \
+		'[ "$(head -1 <<<"$1" | cut -d" " -f2)" = 200 ] && grep -q "action=\"/consent\"" <<<"$1" && [[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out" "$p"
+	c=$(claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
+	check "OIDC Core §2: ... and auth_time is the new login's, not the old session's" bash -c 'jqe --argjson t "$1" ".auth_time >= \$t" <<<"$0"' "$c" "$t"
+	sso_auth_time "$(date +%s)"
+	out=$(browse "$J" "$(authz_url '&max_age=0')")
+	check "OIDC Core §3.1.2.1: max_age=0 is prompt=login — even a session authenticated this second: the login form" is_login_page "$out"
+	p=$(sms_login "$J" "$(browse "$J" "$(authz_url '&max_age=0' | sed 's/scope=openid%20profile/scope=openid%20profile%20address/')")")
+	sleep 1.1 # the citizen reads the consent page: the login is more than max_age=0 seconds old by now
+	out=$(consent_post "$J" "$p")
+	check "OIDC Core §3.1.2.1: max_age=0, re-authenticated, consent given a second later — the consent completes: a code" bash -c \
+		'[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
+	p=$(browse "$J" "$(authz_url '&prompt=login' | sed 's/scope=openid%20profile/scope=openid%20profile%20citizen_id/')")
+	out=$(consent_post "$J" "$p")
+	check "OIDC Core §3.1.2.3: prompt=login cannot be skipped by posting the consent form with the login page's tokens (400, no code)" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 400 ] && ! grep -qi "^Location:" <<<"$0"' "$out"
+	t=$(( $(date +%s) - 20 ))
+	sso_auth_time "$t"
+	out=$(browse "$J" "$(authz_url '&max_age=10')")
+	check "OIDC Core §3.1.2.1: a session older than max_age — re-authentication (the login form)" is_login_page "$out"
+	out=$(browse "$J" "$(authz_url '&max_age=10&prompt=none')")
+	check "OIDC Core §3.1.2.1: ... and with prompt=none: login_required" bash -c \
+		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
+	out=$(browse "$J" "$(authz_url '&max_age=3600')")
+	check "OIDC Core §3.1.2.1: a session younger than max_age answers without a login (a code)" bash -c \
+		'[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
+	c=$(claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
+	check "OIDC Core §2 / §3.1.2.1: max_age was requested, so the ID token has auth_time — the session's login time" bash -c \
+		'jqe --argjson t "$1" ".auth_time == \$t" <<<"$0"' "$c" "$t"
+
+	# acr: what an RP asked for or registered is a floor, never silently lowered
+	sso_auth_time "$(date +%s)"
+	out=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:1')")
+	check "OIDC Core §3.1.2.1 acr_values: level 1 requested, a level-1 session answers (a code)" bash -c \
+		'[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
+	c=$(claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
+	check "OIDC Core §2 acr: ... and the ID token says urn:eid:level:1" bash -c 'jqe ".acr == \"urn:eid:level:1\"" <<<"$0"' "$c"
+	p=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:2')")
+	check "OIDC Core §3.1.2.1 acr_values level 2 with a level-1 session: not answered from it — the app's QR login only, no password form" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "/qr/image" <<<"$0" && ! grep -q "name=\"password\"" <<<"$0"' "$p"
+	out=$(login_post "$J" "$p" 123456)
+	check "... the page has no form to post (no tid, no CSRF token): a password login posted anyway is refused (403), no redirect" bash -c \
+		'! grep -q "name=\"tid\"" <<<"$1" && [ "$(head -1 <<<"$0" | cut -d" " -f2)" = 403 ] && ! grep -qi "^Location:" <<<"$0"' "$out" "$p"
+	out=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:2&prompt=none')")
+	check "... and with prompt=none: login_required" bash -c \
+		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
+	p=$(browse "$J" "$(az l2-rp)")
+	check "require_acr level 2 (an RP registered for level 2), no acr_values: never answered from a level-1 session — QR only" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "/qr/image" <<<"$0" && ! grep -q "name=\"password\"" <<<"$0"' "$p"
+	out=$(browse "$J" "$(az l2-rp '&acr_values=urn:eid:level:1')")
+	check "require_acr level 2: acr_values level 1 cannot lower the floor — QR only" bash -c \
+		'grep -q "/qr/image" <<<"$0" && ! grep -q "name=\"password\"" <<<"$0"' "$out"
+	out=$(browse "$J" "$(az l2-rp '&prompt=none')")
+	check "require_acr level 2, prompt=none with a level-1 session: login_required" bash -c \
+		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
+	local qid; qid=$(qid_of "$p")
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$J" payload "$qid")" >/dev/null
+	out=$(APP --state "$E2E_DIR/app" approve 2>&1)
+	check "require_acr level 2: a level-1 account's app approval is refused (403 level_too_low)" grep -q "403 level_too_low" <<<"$out"
+	redis-cli -p "$REDIS_PORT" hset "eid:{001085012345}:acct" level 2 >/dev/null # chip or officer: tested elsewhere
+	p=$(browse "$J" "$(az l2-rp)"); qid=$(qid_of "$p")
+	APP --state "$E2E_DIR/app" scan "$(qr_get "$J" payload "$qid")" >/dev/null
+	APP --state "$E2E_DIR/app" approve >/dev/null
+	p=$(browse "$J" "$(url "/qr/complete?qid=$qid")")
+	[ "$(status_of "$p")" = 200 ] && p=$(consent_post "$J" "$p")
+	out=$(form /token -u "l2-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(qparam code "$(location_of "$p")")" \
+		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER")
+	check "require_acr level 2: a level-2 account's app login — the ID token says acr urn:eid:level:2" bash -c \
+		'[ "${0%% *}" = 200 ] && node "$1/jwt_verify.mjs" "$2" "$(jq -r .id_token <<<"${0#* }")" | jqe ".claims.acr == \"urn:eid:level:2\" and .claims.aud == \"l2-rp\""' "$out" "$HERE" "$(url /jwks)"
 }
