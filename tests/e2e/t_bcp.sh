@@ -371,3 +371,138 @@ suite_bcp_session() {
 	check "require_acr level 2: a level-2 account's app login — the ID token says acr urn:eid:level:2" bash -c \
 		'[ "${0%% *}" = 200 ] && node "$1/jwt_verify.mjs" "$2" "$(jq -r .id_token <<<"${0#* }")" | jqe ".claims.acr == \"urn:eid:level:2\" and .claims.aud == \"l2-rp\""' "$out" "$HERE" "$(url /jwks)"
 }
+
+# redeem_json CODE: the token response's JSON (redeem prints "<status> <body>").
+redeem_json() { redeem "$1" | cut -d' ' -f2-; }
+offline_url() { authz_url | sed 's/scope=openid%20profile/scope=openid%20profile%20offline_access/'; }
+
+suite_bcp_tokens() {
+	bcp_env '.tokens.refresh_grace_s = 0' || { nok "authd starts"; return; }
+	local J=$E2E_DIR/jar out t1 t2 at1 rt1 rt2 rt3 c1 c2 sub1 tok cc
+	t1=$(redeem_json "$(qparam code "$(location_of "$(code_login "$J" "$(offline_url)")")")")
+	at1=$(jq -r .access_token <<<"$t1"); rt1=$(jq -r .refresh_token <<<"$t1")
+	c1=$(claims "$(jq -r .id_token <<<"$t1")"); sub1=$(jq -r .sub <<<"$c1")
+	check "RFC 9700 §4.14.2: refresh tokens are issued by decision — with offline_access (granted by the citizen) there is one" \
+		test "${#rt1}" -gt 100
+	out=$(redeem_json "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")")
+	check "RFC 9700 §4.14.2: ... and without offline_access none" jqe '(.access_token | length > 100) and (has("refresh_token") | not)' <<<"$out"
+	out=$(form /token -d grant_type=refresh_token --data-urlencode "refresh_token=$rt1")
+	check "RFC 6749 §6 / RFC 9700 §4.14.1: a refresh needs client authentication (none: 401 invalid_client)" bash -c \
+		'[ "${0%% *}" = 401 ] && jqe ".error == \"invalid_client\"" <<<"${0#* }"' "$out"
+	out=$(form /token -u "rs-rp:$OIDC_RP_SECRET" -d grant_type=refresh_token --data-urlencode "refresh_token=$rt1")
+	check "RFC 9700 §2.2.2 / §4.14.2: a refresh token is bound to its client — another authenticated client: invalid_grant" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out"
+	out=$(refresh "${rt1:0:20}$( [ "${rt1:20:1}" = A ] && echo B || echo A)${rt1:21}")
+	check "RFC 9700 §4.14.2: the grant named inside a refresh token is integrity-protected — one character changed: invalid_grant" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\"" <<<"${0#* }"' "$out"
+	out=$(refresh "$rt1" -d 'scope=openid profile phone')
+	check "RFC 9700 §4.14.2 / RFC 6749 §6: a refresh token is bound to the consented scope — a wider scope: invalid_scope" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_scope\"" <<<"${0#* }"' "$out"
+	sleep 1.1 # past any grace: a refused refresh must not have used the token up
+	t2=$(refresh "$rt1")
+	check "RFC 9700 §4.14.2: ... and that refusal consumed nothing — the refresh token still refreshes" test "${t2%% *}" = 200
+	t2=${t2#* }
+	rt2=$(jq -r .refresh_token <<<"$t2")
+	check "RFC 9700 §4.14.2: rotation — each refresh returns a new refresh token" bash -c '[ "$0" != "$1" ] && [ ${#0} -gt 100 ]' "$rt2" "$rt1"
+	c2=$(claims "$(jq -r .id_token <<<"$t2")")
+	check "OIDC Core §12.2: the refreshed ID token keeps iss, sub, aud, azp and the original auth_time; new iat; no nonce" bash -c \
+		'jqe --argjson a "$1" ".iss == \$a.iss and .sub == \$a.sub and .aud == \$a.aud and .azp == \$a.azp and .auth_time == \$a.auth_time and .iat >= \$a.iat and (has(\"nonce\") | not)" <<<"$0"' "$c2" "$c1"
+	rt3=$(refresh "$rt2" | cut -d' ' -f2- | jq -r .refresh_token)
+	local at3; at3=$(refresh "$rt3" | cut -d' ' -f2- | jq -r .access_token)
+	out=$(refresh "$rt1")
+	check "RFC 9700 §4.14.2: reuse detection — an invalidated refresh token presented again: invalid_grant" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"already used\"))" <<<"${0#* }"' "$out"
+	out="$(refresh "$rt3" | cut -d' ' -f1) $(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$at3" | cut -d' ' -f2-)"
+	check "RFC 9700 §4.14.2: ... which revokes the active refresh token and the family's access tokens" \
+		test "$out" = '400 {"active":false}'
+
+	# access tokens: audience and privilege restriction
+	tok=$(redeem_json "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")" | jq -r .access_token)
+	check "RFC 9700 §2.3 / §4.10.2: the access token is audience-restricted — aud = client_id = demo-rp, scope = what was granted" bash -c \
+		'jqe ".aud == \"demo-rp\" and .client_id == \"demo-rp\" and .scope == \"openid profile\"" <<<"$0"' "$(claims "$tok")"
+	out=$(form /introspect -u "rs-rp:$OIDC_RP_SECRET" -d "token=$tok")
+	check "RFC 9700 §2.3: another client introspecting that token learns nothing (active false)" test "${out#* }" = '{"active":false}'
+	out=$(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$tok")
+	check "RFC 9700 §2.3: ... while its own client sees it active, for itself" bash -c 'jqe ".active == true and .aud == \"demo-rp\" and .client_id == \"demo-rp\"" <<<"${0#* }"' "$out"
+	out=$(form /revoke -u "rs-rp:$OIDC_RP_SECRET" -d "token=$tok")
+	check "RFC 7009 §2.1: another client cannot revoke it (400 unauthorized_client)" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"unauthorized_client\"" <<<"${0#* }"' "$out"
+	check "RFC 9700 §2.2.1 (not applicable): no sender-constrained tokens, and discovery claims none (no DPoP, no mTLS binding)" bash -c \
+		'curl -fsS "$0" | jqe "(has(\"dpop_signing_alg_values_supported\") | not) and (has(\"tls_client_certificate_bound_access_tokens\") | not)"' "$(url /.well-known/openid-configuration)"
+	check "OIDC Core §16.18: access tokens are short-lived (expires_in 300 s, exp - iat = 300)" bash -c \
+		'jqe ".exp - .iat == 300" <<<"$0"' "$(claims "$tok")"
+	local t3; t3=$(redeem_json "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")")
+	check "RFC 9700 §4.6.1: at_hash binds each ID token to its own access token — another login's access token does not match" bash -c \
+		'[ "$(jq -r .at_hash <<<"$0")" != "$(printf %s "$1" | openssl dgst -sha256 -binary | head -c 16 | basenc --base64url | tr -d =)" ]' "$(claims "$(jq -r .id_token <<<"$t3")")" "$tok"
+
+	# userinfo
+	out=$(curl -sS -D - -H "Authorization: Bearer $tok" "$(url /userinfo)" | tr -d '\r')
+	check "OIDC Core §5.3.1-2: userinfo with the Bearer token — 200 JSON, sub exactly the ID token's" bash -c \
+		'grep -q "^HTTP/1.1 200" <<<"$0" && grep -qi "^Content-Type: application/json" <<<"$0" && [ "$(tail -1 <<<"$0" | jq -r .sub)" = "$1" ]' "$out" "$sub1"
+	check "OIDC Core §5.3 / RFC 9700 §4.3.2: userinfo (personal data) is not cached — Cache-Control: no-store" bash -c \
+		'grep -qi "^Cache-Control: no-store" <<<"$0"' "$out"
+	out=$(curl -sS -D - -o /dev/null "$(url /userinfo)" | tr -d '\r')
+	check "OIDC Core §5.3.3 / RFC 6750 §3: userinfo without a token — 401 with WWW-Authenticate: Bearer" bash -c \
+		'grep -q "^HTTP/1.1 401" <<<"$0" && grep -qi "^WWW-Authenticate: Bearer" <<<"$0"' "$out"
+	check "RFC 9700 §4.3.2 / RFC 6750 §2.3: an access token in the URL query is not accepted (401)" \
+		test "$(curl -sS -o /dev/null -w '%{http_code}' "$(url "/userinfo?access_token=$tok")")" = 401
+	form /revoke -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$tok" >/dev/null
+	check "OIDC Core §5.3 / RFC 7009: a revoked access token is refused at userinfo (401)" \
+		test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$(url /userinfo)")" = 401
+	cc=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=client_credentials | cut -d' ' -f2- | jq -r .access_token)
+	check "RFC 9700 §4.15.1: a client's own token is told apart from a citizen's — sub = client_id, no acr, auth_time or sid" bash -c \
+		'jqe ".sub == \"demo-rp\" and .client_id == \"demo-rp\" and (has(\"acr\") or has(\"auth_time\") or has(\"sid\") | not)" <<<"$0"' "$(claims "$cc")"
+	check "RFC 9700 §4.15.1: ... and userinfo refuses it (no citizen behind it: 401)" \
+		test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $cc" "$(url /userinfo)")" = 401
+
+	# pairwise subjects
+	local s2 s3 s4
+	s2=$(claims "$(redeem_json "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")" | jq -r .id_token)" | jq -r .sub)
+	check "OIDC Core §8.1: pairwise sub is stable — the same citizen at the same RP, another login: the same sub" test "$s2" = "$sub1"
+	out=$(browse "$J" "$(az twin-rp)"); [ "$(status_of "$out")" = 200 ] && out=$(consent_post "$J" "$out")
+	s3=$(form /token -u "twin-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(qparam code "$(location_of "$out")")" \
+		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER" | cut -d' ' -f2- | jq -r .id_token)
+	s3=$(claims "$s3" | jq -r .sub)
+	check "OIDC Core §8.1: ... and the same at another RP of the same sector (same redirect host)" test "$s3" = "$sub1"
+	out=$(browse "$J" "$(az rs-rp)"); [ "$(status_of "$out")" = 200 ] && out=$(consent_post "$J" "$out")
+	s4=$(form /token -u "rs-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(qparam code "$(location_of "$out")")" \
+		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER" | cut -d' ' -f2- | jq -r .id_token)
+	check "OIDC Core §3.1.3.7 (7): a client registered for RS256 (id_token_signed_response_alg) gets RS256 ID tokens" bash -c \
+		'jqe ".alg == \"RS256\"" <<<"$0"' "$(jwt_header "$s4")"
+	s4=$(claims "$s4" | jq -r .sub)
+	check "OIDC Core §8.1: distinct sectors get distinct subs for the same citizen (rs-rp's sector_identifier)" bash -c \
+		'[ -n "$0" ] && [ "$0" != "$1" ] && [ ${#0} = 43 ]' "$s4" "$sub1"
+
+	# grants that must not exist
+	out=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=password -d username=001085012345 --data-urlencode 'password=Matkhau#2026')
+	check "RFC 9700 §2.4: the resource owner password credentials grant is not supported (unsupported_grant_type)" bash -c \
+		'[ "${0%% *}" = 400 ] && jqe ".error == \"unsupported_grant_type\"" <<<"${0#* }"' "$out"
+	check "RFC 9700 §2.4 / §2.1.2: discovery offers neither password nor implicit" bash -c \
+		'curl -fsS "$0" | jqe "(.grant_types_supported | index(\"password\") | not) and (.grant_types_supported | index(\"implicit\") | not) and .response_types_supported == [\"code\"]"' "$(url /.well-known/openid-configuration)"
+	check "RFC 9700 §2.6: authorization server metadata is published (OIDC Discovery): issuer, endpoints, jwks_uri" bash -c \
+		'curl -fsS "$0" | jqe --arg i "$1" ".issuer == \$i and .authorization_endpoint == (\$i + \"/authorize\") and .token_endpoint == (\$i + \"/token\") and .jwks_uri == (\$i + \"/jwks\")"' \
+		"$(url /.well-known/openid-configuration)" "$(url '')"
+
+	# client authentication (RFC 9700 §2.5: asymmetric, private_key_jwt)
+	local a
+	a=$(assertion "$(bank_claims)")
+	out="$(form /introspect -d token=x -d "client_assertion_type=$AT_TYPE" -d "client_assertion=$a" | cut -d' ' -f1) $(form /introspect -d token=x -d "client_assertion_type=$AT_TYPE" -d "client_assertion=$a" | cut -d' ' -f1)"
+	check "RFC 9700 §2.5 / RFC 7523 §3: private_key_jwt — an assertion is accepted once, its replay (same jti) refused: 401" test "$out" = "200 401"
+	out=$(form /introspect -d token=x -d "client_assertion_type=$AT_TYPE" -d "client_assertion=$(assertion "$(bank_claims https://other.example/token)")")
+	check "RFC 7523 §3 (3): an assertion for another audience: 401" test "${out%% *}" = 401
+	out=$(form /introspect -d token=x -d "client_assertion_type=$AT_TYPE" -d "client_assertion=$(assertion "$(bank_claims)" none)")
+	check "RFC 8725 §3.1: an assertion with alg none: 401" test "${out%% *}" = 401
+	out=$(form /introspect -d token=x -d "client_assertion_type=$AT_TYPE" -d "client_assertion=$(assertion "$(bank_claims)" HS256)")
+	check "RFC 8725 §2.1: HS256 keyed with the client's public key: 401 (the algorithm comes from the registered key)" test "${out%% *}" = 401
+	out=$(form /introspect -d token=x -d "client_assertion_type=$AT_TYPE" -d "client_assertion=$(assertion "$(bank_claims | jq -c '.exp = "$now-120"')")")
+	check "RFC 7523 §3 (4): an expired assertion: 401" test "${out%% *}" = 401
+	out="$(form /token -u "nobody:$OIDC_RP_SECRET" -d grant_type=client_credentials) / $(form /token -u "$OIDC_RP:wrong" -d grant_type=client_credentials)"
+	check "RFC 6749 §5.2: an unknown client and a wrong secret get the same answer (401 invalid_client)" bash -c \
+		'a=${0% / *}; b=${0#* / }; [ "${a%% *}" = 401 ] && [ "$(jq -c .error <<<"${a#* }")" = "$(jq -c .error <<<"${b#* }")" ] && [ "${b%% *}" = 401 ]' "$out"
+	local bad=$E2E_DIR/bad-clients
+	mkdir -p "$bad"
+	jq '.client_id = "x" | .client_secret = "in-clear"' "$REPO/clients/demo-rp.json" > "$bad/x.json"
+	jq --arg d "$bad" '.clients.dir = $d' "$E2E_DIR/authd.json" > "$E2E_DIR/bad.json"
+	check "RFC 9700 §2.5: client secrets are never stored in clear — a registration holding client_secret is refused" bash -c \
+		'! "$0" -t -c "$1" >/dev/null 2>&1' "$AUTHD" "$E2E_DIR/bad.json"
+}
