@@ -58,12 +58,19 @@ suite_bcp_redirect() {
 	out=$(browse "$J" "$(authz_url)")
 	check "RFC 9700 §4.1.3: redirect_uri exactly equal to a registered one — the login page (200)" \
 		test "$(status_of "$out")" = 200
+	out=$(browse "$J" "$(authz_url '&display=popup&ui_locales=fr-CA%20de&claims_locales=fr')")
+	check "OIDC Core §15.1: display, ui_locales and claims_locales are supported (unknown values are no error): the login page" \
+		test "$(status_of "$out")" = 200
+	check "OIDC Core §15.1: RS256 ID token signing is supported (discovery lists RS256 and ES256)" bash -c \
+		'curl -fsS "$0" | jqe "(.id_token_signing_alg_values_supported | index(\"RS256\")) and (.id_token_signing_alg_values_supported | index(\"ES256\"))"' "$(url /.well-known/openid-configuration)"
 	for u in "$OIDC_CB/extra" "${OIDC_CB%back}" "$OIDC_CB?x=1" "${OIDC_CB/callback/Callback}" \
 		"${OIDC_CB/http:/HTTP:}" "$OIDC_CB/" "${OIDC_CB/8081/8082}" "${OIDC_CB/:8081/}" \
 		"${OIDC_CB/callback/%63allback}" "$OIDC_CB#frag" "http://127.0.0.1:8081@evil.example/callback" \
 		"https://evil.example/callback"; do
 		out=$(browse "$J" "$(az_ru "$u")")
 		check "RFC 9700 §4.1.3: simple string comparison, no pattern — $u: 400 page, no redirect" no_redirect "$out"
+		# a loopback URI with another port too: authd has no native-app clients (docs/clients.md),
+		# so RFC 8252 §7.3's variable port does not apply
 	done
 	out=$(browse "$J" "$(az_ru https://evil.example/cb | sed 's/client_id=demo-rp/client_id=nobody/; s/response_type=code/response_type=token/; s/scope=openid%20profile/scope=bogus/')")
 	check "RFC 9700 §4.11.2 / RFC 6749 §4.1.2.1: unknown client_id with a foreign redirect_uri — error page, never redirected" no_redirect "$out"
@@ -265,6 +272,11 @@ suite_bcp_code() {
 	out=$(browse "$J" "$(url /authorize)" -X POST --data-urlencode "client_id=$OIDC_RP" --data-urlencode "redirect_uri=$OIDC_CB" \
 		-d response_type=code -d 'scope=openid profile' -d state=p -d "code_challenge=$OIDC_CHALLENGE" -d code_challenge_method=S256)
 	check "RFC 9700 §4.12: POST /authorize answered by a redirect: 303, never 307" test "$(status_of "$out")" = 303
+	out=$(browse "$J" "$(url /logout)?id_token_hint=$idt&post_logout_redirect_uri=$(jq -rn '"https://evil.example/"|@uri')&state=x")
+	check "RFC 9700 §2.1 / §4.11.2: /logout is no open redirector — an unregistered post_logout_redirect_uri: 400 page, no redirect" no_redirect "$out"
+	out=$(browse "$E2E_DIR/jar-other" "$(url /logout)?client_id=demo-rp&post_logout_redirect_uri=$(jq -rn '"http://127.0.0.1:8081/"|@uri')")
+	check "RFC 9700 §4.11.2: ... and without id_token_hint even a registered one is not followed at once (the citizen confirms first)" bash -c \
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && ! grep -qi "^Location:" <<<"$0" && grep -q "action=\"/logout\"" <<<"$0"' "$out"
 	out=$(browse "$J" "$(az_ru https://evil.example/cb)")
 	check "RFC 9700 §4.16: error pages cannot be framed either" frame_denied "$out"
 	check "RFC 9700 §4.2.4: error pages send no Referer" no_referrer "$out"
@@ -505,4 +517,41 @@ suite_bcp_tokens() {
 	jq --arg d "$bad" '.clients.dir = $d' "$E2E_DIR/authd.json" > "$E2E_DIR/bad.json"
 	check "RFC 9700 §2.5: client secrets are never stored in clear — a registration holding client_secret is refused" bash -c \
 		'! "$0" -t -c "$1" >/dev/null 2>&1' "$AUTHD" "$E2E_DIR/bad.json"
+}
+
+# TLS as deployed (RFC 9700 §2.6, §4.13; OIDC Core §16.17): authd terminating TLS itself.
+suite_bcp_tls() {
+	prepare_dirs; redis_start
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext "subjectAltName=IP:127.0.0.1" -keyout "$E2E_DIR/tls.key" -out "$E2E_DIR/tls.crt" 2>/dev/null
+	write_conf ".issuer = \"https://127.0.0.1:$AUTHD_PORT\" | .tls = {cert: \"$E2E_DIR/tls.crt\", key: \"$E2E_DIR/tls.key\"} | .trusted_proxies = []"
+	AUTHD_LOG=$E2E_DIR/authd.log
+	"$AUTHD" -c "$E2E_DIR/authd.json" 2>>"$AUTHD_LOG" & AUTHD_PID=$!; E2E_PIDS+=("$AUTHD_PID")
+	local u="https://127.0.0.1:$AUTHD_PORT" ca=(--cacert "$E2E_DIR/tls.crt") out az
+	wait_for curl -fsS "${ca[@]}" "$u/healthz" || { nok "authd starts with TLS"; return; }
+	az="$u/authorize?client_id=demo-rp&redirect_uri=$(jq -rn '"http://127.0.0.1:8081/callback"|@uri')&response_type=code&scope=openid&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+	check "OIDC Core §16.17 / RFC 9700 §2.6: authd serves TLS; discovery's issuer and endpoints are https" bash -c \
+		'curl -fsS "$1" "$2" "$0/.well-known/openid-configuration" | jqe --arg u "$0" ".issuer == \$u and (.authorization_endpoint | startswith(\"https://\")) and (.token_endpoint | startswith(\"https://\"))"' "$u" "${ca[@]}"
+	check "RFC 9700 §2.6: nothing is answered in clear on the TLS port (no HTTP reply to plain HTTP)" bash -c \
+		'! curl -fsS -m 2 "http://127.0.0.1:$0/jwks"' "$AUTHD_PORT"
+	check "RFC 9700 §2.6 / BCP 195 (RFC 8996): TLS 1.2 and later only — a TLS 1.1 handshake fails, TLS 1.2 succeeds" bash -c \
+		'! openssl s_client -connect "127.0.0.1:$0" -tls1_1 -cipher "DEFAULT:@SECLEVEL=0" </dev/null >/dev/null 2>&1 &&
+		 openssl s_client -connect "127.0.0.1:$0" -tls1_2 </dev/null 2>/dev/null | grep -q "Protocol *: TLSv1.2"' "$AUTHD_PORT"
+	out=$(curl -sS -D - -o /dev/null "${ca[@]}" "$az" | tr -d '\r')
+	check "RFC 6797: the login page carries Strict-Transport-Security (browsers never fall back to http)" bash -c \
+		'grep -q "^HTTP/1.1 200" <<<"$0" && grep -qi "^Strict-Transport-Security: max-age=[1-9]" <<<"$0"' "$out"
+	check "RFC 6265bis §4.1.3.2: over TLS the login's browser cookie is __Host-, Secure, HttpOnly" bash -c \
+		'grep -qi "^Set-Cookie: __Host-eid_tx=[^;]*; Path=/; HttpOnly; SameSite=Lax; Secure" <<<"$0"' "$out"
+	out=$(curl -sS -D - -o /dev/null "${ca[@]}" -u "demo-rp:$OIDC_RP_SECRET" -d grant_type=client_credentials "$u/token" | tr -d '\r')
+	check "RFC 6797: token responses carry Strict-Transport-Security too" bash -c \
+		'grep -q "^HTTP/1.1 200" <<<"$0" && grep -qi "^Strict-Transport-Security: max-age=[1-9]" <<<"$0"' "$out"
+	out=$(curl -sS -D - -o /dev/null "${ca[@]}" "${az/redirect_uri=/redirect_uri=x}" | tr -d '\r')
+	check "RFC 6797: error pages carry Strict-Transport-Security too" bash -c \
+		'grep -q "^HTTP/1.1 400" <<<"$0" && grep -qi "^Strict-Transport-Security: max-age=[1-9]" <<<"$0"' "$out"
+	check "RFC 9700 §4.13: Host, X-Forwarded-Host and X-Forwarded-Proto change nothing — the issuer and endpoints are configured" bash -c \
+		'curl -fsS "$1" "$2" -H "Host: evil.example" -H "X-Forwarded-Host: evil.example" -H "X-Forwarded-Proto: http" "$0/.well-known/openid-configuration" |
+		 jqe --arg u "$0" ".issuer == \$u and .token_endpoint == (\$u + \"/token\")"' "$u" "${ca[@]}"
+	curl -fsS -o /dev/null "${ca[@]}" -H 'X-Request-Id: bcp-xff-1' -H 'X-Forwarded-For: 10.1.2.3' "$u/jwks"
+	check "RFC 9700 §4.13: X-Forwarded-For from a peer that is not a configured proxy is not believed (the peer's address is logged)" bash -c \
+		'sleep 0.2; grep "\"req\":\"bcp-xff-1\"" "$0" | grep "\"route\":\"/jwks\"" | grep -q "\"ip\":\"127.0.0.1\""' "$AUTHD_LOG"
 }
