@@ -127,6 +127,13 @@ suite_bcp_redirect() {
 		'[ "$(uparam state "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = "$1" ]' "$out" "$st"
 	check "RFC 9700 §4.4.2.1 / RFC 9207 §2: an error response carries iss = the issuer" bash -c \
 		'[ "$(uparam iss "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = "$1" ]' "$out" "$(url '')"
+	out=$(browse "$J" "$(authz_url | sed 's/&state=st-1//; s/scope=openid%20profile/scope=profile/')")
+	check "RFC 6749 §4.1.2.1: no state sent, none returned (not even empty)" bash -c \
+		'l=$(grep -i "^Location:" <<<"$0"); [[ "$l" == *"error=invalid_scope"* && "$l" != *"state="* ]]' "$out"
+	st=$(head -c 600 /dev/zero | tr '\0' s)
+	out=$(browse "$J" "$(authz_url | sed "s/state=st-1/state=$st/")")
+	check "OIDC Core §3.1.2.6: a state over authd's limit (512 bytes) is refused (invalid_request) — and still echoed as sent" bash -c \
+		'l=$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-); [ "$(uparam error "$l")" = invalid_request ] && [ "$(uparam state "$l")" = "$1" ]' "$out" "$st"
 }
 
 # hdrs_ok RESPONSE: the headers every authd page carries against clickjacking (RFC 9700 §4.16)
