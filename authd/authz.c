@@ -122,10 +122,10 @@ int authz_parse(const struct clientset *cs, const struct form *f, struct authz *
 	az->redirect_uri = ru;
 	/* the redirect back is safe from here on: RFC 6749 §4.1.2.1 */
 	az->state = form_get(f, "state");
-	if (az->state != NULL && strlen(az->state) > AUTHZ_STATE_MAX) {
-		az->state = NULL;
+	/* refused, yet echoed: OIDC Core §3.1.2.6 requires the state that was sent in every error
+	 * response (the redirect only reflects what this request's URL already carried) */
+	if (az->state != NULL && strlen(az->state) > AUTHZ_STATE_MAX)
 		return fail(e, 0, "invalid_request", "state is too long");
-	}
 	if ((c->grants & GRANT_AUTHORIZATION_CODE) == 0)
 		return fail(e, 0, "unauthorized_client", "the code flow is not registered");
 	if (form_get(f, "request") != NULL)
