@@ -210,7 +210,7 @@ suite_bcp_code() {
 		'jqe "(.aud == \"demo-rp\") or (.aud == [\"demo-rp\"])" <<<"$0"' "$c"
 	check "OIDC Core §3.1.3.7 (5): azp, when present, is the client_id" bash -c \
 		'jqe "(has(\"azp\") | not) or .azp == \"demo-rp\"" <<<"$0"' "$c"
-	check "OIDC Core §3.1.3.7 (6-7): signed with the registered alg (default ES256), a key of /jwks; verified by node" bash -c \
+	check "OIDC Core §3.1.3.7 (6-7) / §10.1: signed with the registered alg (default ES256); kid names a key of /jwks; verified by node" bash -c \
 		'h=$(node "$1/jwt_verify.mjs" "$2" "$0" | jq -c .header) && jqe ".alg == \"ES256\"" <<<"$h" && curl -fsS "$2" | jqe --arg k "$(jq -r .kid <<<"$h")" "[.keys[].kid] | index(\$k)"' "$idt" "$HERE" "$(url /jwks)"
 	check "OIDC Core §3.1.3.7 (9-10): exp in the future, iat now (within 5 s), exp after iat" bash -c \
 		'n=$(date +%s); jqe --argjson n "$n" ".exp > \$n and (.iat - \$n | fabs) <= 5 and .exp > .iat" <<<"$0"' "$c"
@@ -423,6 +423,10 @@ suite_bcp_tokens() {
 	t2=${t2#* }
 	rt2=$(jq -r .refresh_token <<<"$t2")
 	check "RFC 9700 §4.14.2: rotation — each refresh returns a new refresh token" bash -c '[ "$0" != "$1" ] && [ ${#0} -gt 100 ]' "$rt2" "$rt1"
+	check "RFC 9700 §4.14.2: an unused refresh token expires (tokens.refresh_ttl_s, 14 days), its family at refresh_max_ttl_s (30 days)" bash -c \
+		'k=$(redis-cli -p "$0" --scan --pattern "eid:{001085012345}:grant:*" | while read -r g; do [ -n "$(redis-cli -p "$0" hget "$g" rt)" ] && echo "$g"; done | head -1);
+		 t=$(redis-cli -p "$0" ttl "$k"); f=$(redis-cli -p "$0" hget "$k" family_exp);
+		 [ "$t" -gt 0 ] && [ "$t" -le 1209600 ] && [ "$f" -le $(( $(date +%s) + 2592000 )) ]' "$REDIS_PORT"
 	c2=$(claims "$(jq -r .id_token <<<"$t2")")
 	check "OIDC Core §12.2: the refreshed ID token keeps iss, sub, aud, azp and the original auth_time; new iat; no nonce" bash -c \
 		'jqe --argjson a "$1" ".iss == \$a.iss and .sub == \$a.sub and .aud == \$a.aud and .azp == \$a.azp and .auth_time == \$a.auth_time and .iat >= \$a.iat and (has(\"nonce\") | not)" <<<"$0"' "$c2" "$c1"
@@ -465,6 +469,13 @@ suite_bcp_tokens() {
 		'grep -q "^HTTP/1.1 401" <<<"$0" && grep -qi "^WWW-Authenticate: Bearer" <<<"$0"' "$out"
 	check "RFC 9700 §4.3.2 / RFC 6750 §2.3: an access token in the URL query is not accepted (401)" \
 		test "$(curl -sS -o /dev/null -w '%{http_code}' "$(url "/userinfo?access_token=$tok")")" = 401
+	local idt3; idt3=$(jq -r .id_token <<<"$t3")
+	check "RFC 9068 §4 / RFC 8725 §3.11: an ID token presented as a Bearer access token is refused at userinfo (401: typ is not at+jwt)" \
+		test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $idt3" "$(url /userinfo)")" = 401
+	out=$(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$idt3")
+	check "RFC 8725 §3.11: ... and introspected, an ID token is no active access token" test "${out#* }" = '{"active":false}'
+	out=$(browse "$E2E_DIR/jar-x" "$(url /logout)?id_token_hint=$(jq -r .access_token <<<"$t3")")
+	check "RFC 8725 §3.11: an access token is no id_token_hint at /logout (400 page)" test "$(status_of "$out")" = 400
 	form /revoke -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$tok" >/dev/null
 	check "OIDC Core §5.3 / RFC 7009: a revoked access token is refused at userinfo (401)" \
 		test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$(url /userinfo)")" = 401
