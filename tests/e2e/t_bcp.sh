@@ -21,36 +21,36 @@ bcp_env() {
 }
 
 # az CLIENT [extra query]: authz_url for another registered client (same redirect URI).
-az() { authz_url "${2:-}" | sed "s/client_id=$OIDC_RP/client_id=$1/"; }
-# az_ru URI [extra query]: authz_url with another redirect_uri (URI given raw, encoded here).
-az_ru() { authz_url "${2:-}" | sed "s|redirect_uri=[^&]*|redirect_uri=$(jq -rn --arg u "$1" '$u|@uri')|"; }
-# uparam NAME URL: a query parameter of URL, percent-decoded (WHATWG URL parsing, in node).
-uparam() { node -e 'const u = new URL(process.argv[1]); const v = u.searchParams.get(process.argv[2]); if (v === null) process.exit(1); console.log(v)' "$2" "$1"; }
+bcp_az() { authz_url "${2:-}" | sed "s/client_id=$OIDC_RP/client_id=$1/"; }
+# bcp_az_ru URI [extra query]: authz_url with another redirect_uri (URI given raw, encoded here).
+bcp_az_ru() { authz_url "${2:-}" | sed "s|redirect_uri=[^&]*|redirect_uri=$(jq -rn --arg u "$1" '$u|@uri')|"; }
+# bcp_param NAME URL: a query parameter of URL, percent-decoded (WHATWG URL parsing, in node).
+bcp_param() { node -e 'const u = new URL(process.argv[1]); const v = u.searchParams.get(process.argv[2]); if (v === null) process.exit(1); console.log(v)' "$2" "$1"; }
 # claims JWT: the claims of a token authd signed, after node verified it against /jwks.
-claims() { node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$1" 2>/dev/null | jq -c .claims; }
-jwt_header() { node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$1" | jq -c .header; }
-# no_redirect RESPONSE: a 400 HTML page and no Location header (never redirected).
-no_redirect() { [ "$(status_of "$1")" = 400 ] && ! grep -qi '^Location:' <<<"$1" && grep -qi '^Content-Type: text/html' <<<"$1"; }
-# redirected_to URI RESPONSE: a 302/303 whose Location starts with URI? or URI&.
-redirected_to() { local l; l=$(location_of "$2"); [[ "$(status_of "$2")" =~ ^30[23]$ ]] && [[ "$l" == "$1?"* ]]; }
-# sms_login JAR PAGE: logs in on PAGE's form with the password and an SMS code (any number of
+bcp_claims() { node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$1" 2>/dev/null | jq -c .claims; }
+bcp_jwt_header() { node "$HERE/jwt_verify.mjs" "$(url /jwks)" "$1" | jq -c .header; }
+# bcp_no_redirect RESPONSE: a 400 HTML page and no Location header (never redirected).
+bcp_no_redirect() { [ "$(status_of "$1")" = 400 ] && ! grep -qi '^Location:' <<<"$1" && grep -qi '^Content-Type: text/html' <<<"$1"; }
+# bcp_redirected_to URI RESPONSE: a 302/303 whose Location starts with URI? or URI&.
+bcp_redirected_to() { local l; l=$(location_of "$2"); [[ "$(status_of "$2")" =~ ^30[23]$ ]] && [[ "$l" == "$1?"* ]]; }
+# bcp_sms_login JAR PAGE: logs in on PAGE's form with the password and an SMS code (any number of
 # times: a TOTP code works once per step); prints the response to the form.
-sms_login() {
+bcp_sms_login() {
 	local jar=$1 pg=$2 code
 	login_post "$jar" "$pg" '' '' sms >/dev/null
 	code=$(redis-cli -p "$REDIS_PORT" --raw xrevrange eid:sms:outbox + - count 1 | grep -o 'la [0-9]\{6\}' | cut -d' ' -f2)
 	login_post "$jar" "$pg" "$code"
 }
-# code_login JAR URL: a fresh login (SMS) and consent for the request URL; prints the final
+# bcp_code_login JAR URL: a fresh login (SMS) and consent for the request URL; prints the final
 # response (the redirect with the code).
-code_login() {
+bcp_code_login() {
 	local jar=$1 p
 	p=$(browse "$jar" "$2")
-	p=$(sms_login "$jar" "$p")
+	p=$(bcp_sms_login "$jar" "$p")
 	grep -q 'action="/consent"' <<<"$p" && p=$(consent_post "$jar" "$p")
 	printf '%s' "$p"
 }
-export -f uparam
+export -f bcp_param
 
 suite_bcp_redirect() {
 	bcp_env || { nok "authd starts"; return; }
@@ -67,24 +67,24 @@ suite_bcp_redirect() {
 		"${OIDC_CB/http:/HTTP:}" "$OIDC_CB/" "${OIDC_CB/8081/8082}" "${OIDC_CB/:8081/}" \
 		"${OIDC_CB/callback/%63allback}" "$OIDC_CB#frag" "http://127.0.0.1:8081@evil.example/callback" \
 		"https://evil.example/callback"; do
-		out=$(browse "$J" "$(az_ru "$u")")
-		check "RFC 9700 §4.1.3: simple string comparison, no pattern — $u: 400 page, no redirect" no_redirect "$out"
+		out=$(browse "$J" "$(bcp_az_ru "$u")")
+		check "RFC 9700 §4.1.3: simple string comparison, no pattern — $u: 400 page, no redirect" bcp_no_redirect "$out"
 		# a loopback URI with another port too: authd has no native-app clients (docs/clients.md),
 		# so RFC 8252 §7.3's variable port does not apply
 	done
-	out=$(browse "$J" "$(az_ru https://evil.example/cb | sed 's/client_id=demo-rp/client_id=nobody/; s/response_type=code/response_type=token/; s/scope=openid%20profile/scope=bogus/')")
-	check "RFC 9700 §4.11.2 / RFC 6749 §4.1.2.1: unknown client_id with a foreign redirect_uri — error page, never redirected" no_redirect "$out"
+	out=$(browse "$J" "$(bcp_az_ru https://evil.example/cb | sed 's/client_id=demo-rp/client_id=nobody/; s/response_type=code/response_type=token/; s/scope=openid%20profile/scope=bogus/')")
+	check "RFC 9700 §4.11.2 / RFC 6749 §4.1.2.1: unknown client_id with a foreign redirect_uri — error page, never redirected" bcp_no_redirect "$out"
 	out=$(browse "$J" "$(authz_url | sed 's/client_id=demo-rp&//')")
-	check "RFC 9700 §4.11.2: no client_id — error page, never redirected" no_redirect "$out"
+	check "RFC 9700 §4.11.2: no client_id — error page, never redirected" bcp_no_redirect "$out"
 	out=$(browse "$J" "$(authz_url | sed 's/redirect_uri=[^&]*&//')")
-	check "RFC 9700 §4.11.2: no redirect_uri — error page, never redirected" no_redirect "$out"
+	check "RFC 9700 §4.11.2: no redirect_uri — error page, never redirected" bcp_no_redirect "$out"
 	out=$(browse "$J" "$(authz_url "&redirect_uri=$(jq -rn '"https://evil.example/cb"|@uri')")")
-	check "RFC 9700 §4.11.2 / RFC 6749 §3.1: redirect_uri sent twice (registered + foreign) — error page, never redirected" no_redirect "$out"
-	out=$(browse "$J" "$(az_ru https://evil.example/cb | sed 's/response_type=code/response_type=token/; s/scope=openid%20profile/scope=bogus/')")
-	check "RFC 9700 §4.11.2: a bad request for a registered client with a foreign redirect_uri — error page, never redirected" no_redirect "$out"
+	check "RFC 9700 §4.11.2 / RFC 6749 §3.1: redirect_uri sent twice (registered + foreign) — error page, never redirected" bcp_no_redirect "$out"
+	out=$(browse "$J" "$(bcp_az_ru https://evil.example/cb | sed 's/response_type=code/response_type=token/; s/scope=openid%20profile/scope=bogus/')")
+	check "RFC 9700 §4.11.2: a bad request for a registered client with a foreign redirect_uri — error page, never redirected" bcp_no_redirect "$out"
 	out=$(browse "$J" "$(authz_url | sed 's/scope=openid%20profile/scope=openid%20bogus/')")
 	check "RFC 9700 §4.11.2: once client and redirect_uri are valid, errors go only to the registered redirect_uri" \
-		redirected_to "$OIDC_CB" "$out"
+		bcp_redirected_to "$OIDC_CB" "$out"
 	out=$(curl -sS -D - -o /dev/null -H 'Origin: https://evil.example' "$(authz_url)" | tr -d '\r')
 	check "RFC 9700 §2.6: no CORS at the authorization endpoint — no Access-Control-Allow-Origin" bash -c \
 		'! grep -qi "^Access-Control-Allow" <<<"$0"' "$out"
@@ -114,34 +114,34 @@ suite_bcp_redirect() {
 	done
 	out=$(browse "$J" "$(authz_url | sed 's/scope=openid%20profile/scope=profile/')")
 	check "OIDC Core §3.1.2.1: scope without openid — invalid_scope back to the RP (authd is OpenID Connect only)" bash -c \
-		'[[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" == invalid_scope ]]' "$out"
+		'[[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" == invalid_scope ]]' "$out"
 	out=$(browse "$J" "$(authz_url | sed 's/response_type=code&//')")
 	check "OIDC Core §3.1.2.2: a REQUIRED parameter missing (response_type) — invalid_request back to the RP" bash -c \
-		'[[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" == invalid_request ]]' "$out"
+		'[[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" == invalid_request ]]' "$out"
 	out=$(browse "$J" "$(authz_url '&request=eyJhbGciOiJub25lIn0.e30.')")
 	check "OIDC Core §3.1.2.6: request objects are not supported — request_not_supported" bash -c \
-		'[[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" == request_not_supported ]]' "$out"
+		'[[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" == request_not_supported ]]' "$out"
 	local st='s t&a=b/é?%'
 	out=$(browse "$J" "$(authz_url | sed "s/state=st-1/state=$(jq -rn --arg s "$st" '$s|@uri')/; s/scope=openid%20profile/scope=profile/")")
 	check "OIDC Core §3.1.2.6 / RFC 6749 §4.1.2.1: an error response carries state exactly as sent" bash -c \
-		'[ "$(uparam state "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = "$1" ]' "$out" "$st"
+		'[ "$(bcp_param state "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = "$1" ]' "$out" "$st"
 	check "RFC 9700 §4.4.2.1 / RFC 9207 §2: an error response carries iss = the issuer" bash -c \
-		'[ "$(uparam iss "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = "$1" ]' "$out" "$(url '')"
+		'[ "$(bcp_param iss "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = "$1" ]' "$out" "$(url '')"
 	out=$(browse "$J" "$(authz_url | sed 's/&state=st-1//; s/scope=openid%20profile/scope=profile/')")
 	check "RFC 6749 §4.1.2.1: no state sent, none returned (not even empty)" bash -c \
 		'l=$(grep -i "^Location:" <<<"$0"); [[ "$l" == *"error=invalid_scope"* && "$l" != *"state="* ]]' "$out"
 	st=$(head -c 600 /dev/zero | tr '\0' s)
 	out=$(browse "$J" "$(authz_url | sed "s/state=st-1/state=$st/")")
 	check "OIDC Core §3.1.2.6: a state over authd's limit (512 bytes) is refused (invalid_request) — and still echoed as sent" bash -c \
-		'l=$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-); [ "$(uparam error "$l")" = invalid_request ] && [ "$(uparam state "$l")" = "$1" ]' "$out" "$st"
+		'l=$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-); [ "$(bcp_param error "$l")" = invalid_request ] && [ "$(bcp_param state "$l")" = "$1" ]' "$out" "$st"
 }
 
-# hdrs_ok RESPONSE: the headers every authd page carries against clickjacking (RFC 9700 §4.16)
+# The headers every authd page carries against clickjacking (RFC 9700 §4.16)
 # and referrer leakage (§4.2.4).
-frame_denied() { grep -qi '^X-Frame-Options: DENY' <<<"$1" && grep -qi "^Content-Security-Policy: .*frame-ancestors 'none'" <<<"$1"; }
-no_referrer() { grep -qi '^Referrer-Policy: no-referrer$' <<<"$1"; }
-# only_own_resources PAGE: every src/href/action on the page is a path on authd (no third party).
-only_own_resources() {
+bcp_frame_denied() { grep -qi '^X-Frame-Options: DENY' <<<"$1" && grep -qi "^Content-Security-Policy: .*frame-ancestors 'none'" <<<"$1"; }
+bcp_no_referrer() { grep -qi '^Referrer-Policy: no-referrer$' <<<"$1"; }
+# bcp_own_resources_only PAGE: every src/href/action on the page is a path on authd (no third party).
+bcp_own_resources_only() {
 	local refs
 	refs=$(grep -oiE '(src|href|action)="[^"]*"' <<<"$1" | sed 's/^[^"]*"//; s/"$//')
 	[ -n "$refs" ] && ! grep -qvE '^/[^/]' <<<"$refs"
@@ -156,13 +156,13 @@ suite_bcp_code() {
 		'curl -fsS "$0" | jqe ".code_challenge_methods_supported == [\"S256\"]"' "$(url /.well-known/openid-configuration)"
 	out=$(browse "$J" "$(authz_url | sed 's/&code_challenge=[^&]*//; s/&code_challenge_method=S256//')")
 	check "RFC 9700 §2.1.1: PKCE required of confidential clients too — no code_challenge: invalid_request" bash -c \
-		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
+		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
 	out=$(browse "$J" "$(authz_url | sed 's/code_challenge_method=S256/code_challenge_method=plain/')")
 	check "RFC 9700 §2.1.1: code_challenge_method=plain refused (it exposes the verifier) — invalid_request" bash -c \
-		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
+		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
 	out=$(browse "$J" "$(authz_url | sed 's/&code_challenge_method=S256//')")
 	check "RFC 9700 §2.1.1: a challenge without a method (RFC 7636: plain) refused — invalid_request" bash -c \
-		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
+		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
 	local bad=$E2E_DIR/bad-clients
 	mkdir -p "$bad"
 	jq '.client_id = "pub" | .token_endpoint_auth_method = "none" | del(.client_secret_hash)' "$REPO/clients/demo-rp.json" > "$bad/pub.json"
@@ -172,12 +172,12 @@ suite_bcp_code() {
 
 	# one login: the pages, the redirect and the token response
 	p=$(browse "$J" "$u")
-	check "RFC 9700 §4.16: the login page cannot be framed — X-Frame-Options DENY, CSP frame-ancestors 'none'" frame_denied "$p"
-	check "RFC 9700 §4.2.4: the login page sends no Referer — Referrer-Policy: no-referrer" no_referrer "$p"
-	check "RFC 9700 §4.2.4: the login page loads nothing and links nowhere off authd (no third-party resources)" only_own_resources "$p"
-	p=$(sms_login "$J" "$p")
-	check "RFC 9700 §4.16: the consent page cannot be framed" frame_denied "$p"
-	check "RFC 9700 §4.2.4: the consent page sends no Referer" no_referrer "$p"
+	check "RFC 9700 §4.16: the login page cannot be framed — X-Frame-Options DENY, CSP frame-ancestors 'none'" bcp_frame_denied "$p"
+	check "RFC 9700 §4.2.4: the login page sends no Referer — Referrer-Policy: no-referrer" bcp_no_referrer "$p"
+	check "RFC 9700 §4.2.4: the login page loads nothing and links nowhere off authd (no third-party resources)" bcp_own_resources_only "$p"
+	p=$(bcp_sms_login "$J" "$p")
+	check "RFC 9700 §4.16: the consent page cannot be framed" bcp_frame_denied "$p"
+	check "RFC 9700 §4.2.4: the consent page sends no Referer" bcp_no_referrer "$p"
 	out=$(browse "$J" "$(url /login)" -X POST --data-urlencode "tid=$(hidden tid "$p")" -d csrf=forged -d decision=allow)
 	check "RFC 6749 §10.12: authd's own forms are CSRF-protected — a forged token: 403, no redirect" bash -c \
 		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 403 ] && ! grep -qi "^Location:" <<<"$0"' "$out"
@@ -185,11 +185,11 @@ suite_bcp_code() {
 	loc=$(location_of "$out")
 	check "RFC 9700 §4.12: after the consent POST, 303 See Other (never 307: the form is not re-posted to the RP)" \
 		test "$(status_of "$out")" = 303
-	check "RFC 9700 §4.2.4: the redirect to the RP sends no Referer" no_referrer "$out"
+	check "RFC 9700 §4.2.4: the redirect to the RP sends no Referer" bcp_no_referrer "$out"
 	check "OIDC Core §3.1.2.5: the code comes back to the registered redirect_uri with state exactly as sent" bash -c \
-		'[[ "$1" == "$2?code="* ]] && [ "$(uparam state "$1")" = "$0" ]' "$st" "$loc" "$OIDC_CB"
+		'[[ "$1" == "$2?code="* ]] && [ "$(bcp_param state "$1")" = "$0" ]' "$st" "$loc" "$OIDC_CB"
 	check "RFC 9700 §4.4.2.1 / RFC 9207 §2: the authorization response carries iss = the issuer" bash -c \
-		'[ "$(uparam iss "$0")" = "$1" ]' "$loc" "$(url '')"
+		'[ "$(bcp_param iss "$0")" = "$1" ]' "$loc" "$(url '')"
 	check "RFC 9207 §3: discovery says authorization_response_iss_parameter_supported" bash -c \
 		'curl -fsS "$0" | jqe ".authorization_response_iss_parameter_supported == true"' "$(url /.well-known/openid-configuration)"
 	check "RFC 9700 §4.3 / OIDC Core §16.5: the redirect carries code, state and iss only — no token, no fragment" bash -c \
@@ -203,7 +203,7 @@ suite_bcp_code() {
 		'grep -q "^HTTP/1.1 200" <<<"$0" && grep -qi "^Content-Type: application/json" <<<"$0" && grep -qi "^Cache-Control: no-store" <<<"$0" && grep -qi "^Pragma: no-cache" <<<"$0"' "$out"
 	out=$(sed -n '/^$/,$p' <<<"$out" | tail -1)
 	tok=$(jq -r .access_token <<<"$out"); idt=$(jq -r .id_token <<<"$out")
-	c=$(claims "$idt")
+	c=$(bcp_claims "$idt")
 	check "OIDC Core §3.1.3.7 (2) / §16.15: ID token iss is exactly the issuer discovery publishes" bash -c \
 		'[ "$(jq -r .iss <<<"$0")" = "$(curl -fsS "$1" | jq -r .issuer)" ]' "$c" "$(url /.well-known/openid-configuration)"
 	check "OIDC Core §3.1.3.7 (3): aud contains the client_id (and nothing else)" bash -c \
@@ -225,34 +225,34 @@ suite_bcp_code() {
 		'jqe ".sid | type == \"string\" and length > 0" <<<"$0"' "$c"
 
 	# PKCE and binding at the token endpoint: each attempt burns its code, so each gets a new one
-	sso_code() { qparam code "$(location_of "$(browse "$J" "${1:-$(authz_url)}")")"; }
-	out=$(redeem "$(sso_code)" "${OIDC_VERIFIER%?}x")
+	bcp_sso_code() { qparam code "$(location_of "$(browse "$J" "${1:-$(authz_url)}")")"; }
+	out=$(redeem "$(bcp_sso_code)" "${OIDC_VERIFIER%?}x")
 	check "RFC 9700 §2.1.1 / RFC 7636 §4.6: a code_verifier that does not match — invalid_grant" bash -c \
 		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"PKCE\"))" <<<"${0#* }"' "$out"
-	out=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(sso_code)" --data-urlencode "redirect_uri=$OIDC_CB")
+	out=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(bcp_sso_code)" --data-urlencode "redirect_uri=$OIDC_CB")
 	check "RFC 9700 §2.1.1: a code issued with a challenge and redeemed without a verifier — invalid_grant" bash -c \
 		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"PKCE\"))" <<<"${0#* }"' "$out"
-	out=$(redeem "$(sso_code)" "$(head -c 32 /dev/urandom | basenc --base64url | tr -d =)")
+	out=$(redeem "$(bcp_sso_code)" "$(head -c 32 /dev/urandom | basenc --base64url | tr -d =)")
 	check "RFC 9700 §4.5.3.1: code injection — a stolen code redeemed with the attacker session's verifier: invalid_grant" bash -c \
 		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"PKCE\"))" <<<"${0#* }"' "$out"
-	out=$(form /token -u "rs-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(sso_code)" \
+	out=$(form /token -u "rs-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(bcp_sso_code)" \
 		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER")
 	check "RFC 9700 §4.5 / RFC 6749 §4.1.3: a code is bound to its client — another authenticated client: invalid_grant" bash -c \
 		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"another client\"))" <<<"${0#* }"' "$out"
-	out=$(redeem "$(sso_code)" "$OIDC_VERIFIER" "$OIDC_CB?x=1")
+	out=$(redeem "$(bcp_sso_code)" "$OIDC_VERIFIER" "$OIDC_CB?x=1")
 	check "RFC 9700 §4.5.2 / RFC 6749 §4.1.3: a code is bound to its redirect_uri — another one: invalid_grant" bash -c \
 		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"redirect_uri\"))" <<<"${0#* }"' "$out"
-	out=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(sso_code)" -d "code_verifier=$OIDC_VERIFIER")
+	out=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(bcp_sso_code)" -d "code_verifier=$OIDC_VERIFIER")
 	check "RFC 6749 §4.1.3: redirect_uri was in the request, so it is required at the token endpoint — invalid_request" bash -c \
 		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_request\"" <<<"${0#* }"' "$out"
 	# §4.8 PKCE downgrade: a client allowed to skip PKCE (conformance only)
-	local npu; npu=$(az nopkce-rp | sed 's/&code_challenge=[^&]*//; s/&code_challenge_method=S256//')
+	local npu; npu=$(bcp_az nopkce-rp | sed 's/&code_challenge=[^&]*//; s/&code_challenge_method=S256//')
 	p=$(browse "$J" "$npu"); [ "$(status_of "$p")" = 200 ] && p=$(consent_post "$J" "$p")
 	out=$(form /token -u "nopkce-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(qparam code "$(location_of "$p")")" \
 		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER")
 	check "RFC 9700 §4.8.2: PKCE downgrade — a code_verifier for a code issued without a challenge: invalid_grant" bash -c \
 		'[ "${0%% *}" = 400 ] && jqe ".error == \"invalid_grant\" and (.error_description | test(\"no code_challenge\"))" <<<"${0#* }"' "$out"
-	out=$(form /token -u "nopkce-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(sso_code "$npu")" \
+	out=$(form /token -u "nopkce-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(bcp_sso_code "$npu")" \
 		--data-urlencode "redirect_uri=$OIDC_CB")
 	check "RFC 9700 §4.8.2: ... while that client's code without a verifier redeems (require_pkce false: conformance only)" \
 		test "${out%% *}" = 200
@@ -273,31 +273,30 @@ suite_bcp_code() {
 
 	# RFC 9700 §4.12 for the other POSTs that end in a redirect
 	p=$(browse "$J" "$(authz_url '&prompt=login')")
-	out=$(sms_login "$J" "$p")
+	out=$(bcp_sms_login "$J" "$p")
 	check "RFC 9700 §4.12: after the login POST (credentials), 303 See Other to the RP, never 307" bash -c \
 		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 303 ] && [[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
 	out=$(browse "$J" "$(url /authorize)" -X POST --data-urlencode "client_id=$OIDC_RP" --data-urlencode "redirect_uri=$OIDC_CB" \
 		-d response_type=code -d 'scope=openid profile' -d state=p -d "code_challenge=$OIDC_CHALLENGE" -d code_challenge_method=S256)
 	check "RFC 9700 §4.12: POST /authorize answered by a redirect: 303, never 307" test "$(status_of "$out")" = 303
 	out=$(browse "$J" "$(url /logout)?id_token_hint=$idt&post_logout_redirect_uri=$(jq -rn '"https://evil.example/"|@uri')&state=x")
-	check "RFC 9700 §2.1 / §4.11.2: /logout is no open redirector — an unregistered post_logout_redirect_uri: 400 page, no redirect" no_redirect "$out"
+	check "RFC 9700 §2.1 / §4.11.2: /logout is no open redirector — an unregistered post_logout_redirect_uri: 400 page, no redirect" bcp_no_redirect "$out"
 	out=$(browse "$E2E_DIR/jar-other" "$(url /logout)?client_id=demo-rp&post_logout_redirect_uri=$(jq -rn '"http://127.0.0.1:8081/"|@uri')")
 	check "RFC 9700 §4.11.2: ... and without id_token_hint even a registered one is not followed at once (the citizen confirms first)" bash -c \
 		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && ! grep -qi "^Location:" <<<"$0" && grep -q "action=\"/logout\"" <<<"$0"' "$out"
-	out=$(browse "$J" "$(az_ru https://evil.example/cb)")
-	check "RFC 9700 §4.16: error pages cannot be framed either" frame_denied "$out"
-	check "RFC 9700 §4.2.4: error pages send no Referer" no_referrer "$out"
+	out=$(browse "$J" "$(bcp_az_ru https://evil.example/cb)")
+	check "RFC 9700 §4.16: error pages cannot be framed either" bcp_frame_denied "$out"
+	check "RFC 9700 §4.2.4: error pages send no Referer" bcp_no_referrer "$out"
 }
 
-# sso_auth_time SECONDS: sets auth_time of the citizen's SSO sessions in Redis.
-sso_auth_time() {
+# bcp_auth_time SECONDS: sets auth_time of the citizen's SSO sessions in Redis.
+bcp_auth_time() {
 	local k
 	for k in $(redis-cli -p "$REDIS_PORT" --scan --pattern 'eid:{001085012345}:sso:*'); do
 		redis-cli -p "$REDIS_PORT" hset "$k" auth_time "$1" >/dev/null
 	done
 }
-is_login_page() { [ "$(status_of "$1")" = 200 ] && grep -q 'action="/login"' <<<"$1"; }
-has_password_form() { grep -q 'name="password"' <<<"$1"; }
+bcp_login_page() { [ "$(status_of "$1")" = 200 ] && grep -q 'action="/login"' <<<"$1"; }
 
 suite_bcp_session() {
 	bcp_env '.qr.show_payload = true' || { nok "authd starts"; return; }
@@ -306,28 +305,28 @@ suite_bcp_session() {
 	out=$(browse "$J" "$(authz_url '&prompt=none')")
 	loc=$(location_of "$out")
 	check "OIDC Core §3.1.2.1: prompt=none without a session — login_required back to the RP (state, iss), never a page" bash -c \
-		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] && [ "$(uparam error "$1")" = login_required ] && [ "$(uparam state "$1")" = st-1 ] && uparam iss "$1" >/dev/null && ! grep -q "<form" <<<"$0"' "$out" "$loc"
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] && [ "$(bcp_param error "$1")" = login_required ] && [ "$(bcp_param state "$1")" = st-1 ] && bcp_param iss "$1" >/dev/null && ! grep -q "<form" <<<"$0"' "$out" "$loc"
 	out=$(browse "$J" "$(authz_url '&prompt=none%20login')")
 	check "OIDC Core §3.1.2.1: prompt=none with another value — invalid_request" bash -c \
-		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
-	out=$(code_login "$J" "$(authz_url)")
+		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
+	out=$(bcp_code_login "$J" "$(authz_url)")
 	check "(a web login with an SMS code for the checks below)" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
 	out=$(browse "$J" "$(authz_url '&prompt=none' | sed 's/scope=openid%20profile/scope=openid%20profile%20phone/')")
 	check "OIDC Core §3.1.2.1: prompt=none with a session but consent missing — consent_required, never a page" bash -c \
-		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] && [ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = consent_required ]' "$out"
+		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] && [ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = consent_required ]' "$out"
 	out=$(browse "$J" "$(authz_url '&prompt=login')")
-	check "OIDC Core §3.1.2.3: prompt=login with a session — the End-User is re-authenticated (the login form)" is_login_page "$out"
+	check "OIDC Core §3.1.2.3: prompt=login with a session — the End-User is re-authenticated (the login form)" bcp_login_page "$out"
 	t=$(date +%s)
-	p=$(sms_login "$J" "$(browse "$J" "$(authz_url '&prompt=login' | sed 's/scope=openid%20profile/scope=openid%20profile%20phone/')")")
+	p=$(bcp_sms_login "$J" "$(browse "$J" "$(authz_url '&prompt=login' | sed 's/scope=openid%20profile/scope=openid%20profile%20phone/')")")
 	out=$(consent_post "$J" "$p")
 	check "OIDC Core §3.1.2.3-5: prompt=login, re-authenticated, then a consent page — the consent completes: a code" bash -c \
 		'[ "$(head -1 <<<"$1" | cut -d" " -f2)" = 200 ] && grep -q "action=\"/consent\"" <<<"$1" && [[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out" "$p"
-	c=$(claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
+	c=$(bcp_claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
 	check "OIDC Core §2: ... and auth_time is the new login's, not the old session's" bash -c 'jqe --argjson t "$1" ".auth_time >= \$t" <<<"$0"' "$c" "$t"
-	sso_auth_time "$(date +%s)"
+	bcp_auth_time "$(date +%s)"
 	out=$(browse "$J" "$(authz_url '&max_age=0')")
-	check "OIDC Core §3.1.2.1: max_age=0 is prompt=login — even a session authenticated this second: the login form" is_login_page "$out"
-	p=$(sms_login "$J" "$(browse "$J" "$(authz_url '&max_age=0' | sed 's/scope=openid%20profile/scope=openid%20profile%20address/')")")
+	check "OIDC Core §3.1.2.1: max_age=0 is prompt=login — even a session authenticated this second: the login form" bcp_login_page "$out"
+	p=$(bcp_sms_login "$J" "$(browse "$J" "$(authz_url '&max_age=0' | sed 's/scope=openid%20profile/scope=openid%20profile%20address/')")")
 	sleep 1.1 # the citizen reads the consent page: the login is more than max_age=0 seconds old by now
 	out=$(consent_post "$J" "$p")
 	check "OIDC Core §3.1.2.1: max_age=0, re-authenticated, consent given a second later — the consent completes: a code" bash -c \
@@ -337,25 +336,25 @@ suite_bcp_session() {
 	check "OIDC Core §3.1.2.3: prompt=login cannot be skipped by posting the consent form with the login page's tokens (400, no code)" bash -c \
 		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 400 ] && ! grep -qi "^Location:" <<<"$0"' "$out"
 	t=$(( $(date +%s) - 20 ))
-	sso_auth_time "$t"
+	bcp_auth_time "$t"
 	out=$(browse "$J" "$(authz_url '&max_age=10')")
-	check "OIDC Core §3.1.2.1: a session older than max_age — re-authentication (the login form)" is_login_page "$out"
+	check "OIDC Core §3.1.2.1: a session older than max_age — re-authentication (the login form)" bcp_login_page "$out"
 	out=$(browse "$J" "$(authz_url '&max_age=10&prompt=none')")
 	check "OIDC Core §3.1.2.1: ... and with prompt=none: login_required" bash -c \
-		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
+		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
 	out=$(browse "$J" "$(authz_url '&max_age=3600')")
 	check "OIDC Core §3.1.2.1: a session younger than max_age answers without a login (a code)" bash -c \
 		'[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
-	c=$(claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
+	c=$(bcp_claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
 	check "OIDC Core §2 / §3.1.2.1: max_age was requested, so the ID token has auth_time — the session's login time" bash -c \
 		'jqe --argjson t "$1" ".auth_time == \$t" <<<"$0"' "$c" "$t"
 
 	# acr: what an RP asked for or registered is a floor, never silently lowered
-	sso_auth_time "$(date +%s)"
+	bcp_auth_time "$(date +%s)"
 	out=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:1')")
 	check "OIDC Core §3.1.2.1 acr_values: level 1 requested, a level-1 session answers (a code)" bash -c \
 		'[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
-	c=$(claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
+	c=$(bcp_claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
 	check "OIDC Core §2 acr: ... and the ID token says urn:eid:level:1" bash -c 'jqe ".acr == \"urn:eid:level:1\"" <<<"$0"' "$c"
 	p=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:2')")
 	check "OIDC Core §3.1.2.1 acr_values level 2 with a level-1 session: not answered from it — the app's QR login only, no password form" bash -c \
@@ -365,22 +364,22 @@ suite_bcp_session() {
 		'! grep -q "name=\"tid\"" <<<"$1" && [ "$(head -1 <<<"$0" | cut -d" " -f2)" = 403 ] && ! grep -qi "^Location:" <<<"$0"' "$out" "$p"
 	out=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:2&prompt=none')")
 	check "... and with prompt=none: login_required" bash -c \
-		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
-	p=$(browse "$J" "$(az l2-rp)")
+		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
+	p=$(browse "$J" "$(bcp_az l2-rp)")
 	check "require_acr level 2 (an RP registered for level 2), no acr_values: never answered from a level-1 session — QR only" bash -c \
 		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "/qr/image" <<<"$0" && ! grep -q "name=\"password\"" <<<"$0"' "$p"
-	out=$(browse "$J" "$(az l2-rp '&acr_values=urn:eid:level:1')")
+	out=$(browse "$J" "$(bcp_az l2-rp '&acr_values=urn:eid:level:1')")
 	check "require_acr level 2: acr_values level 1 cannot lower the floor — QR only" bash -c \
 		'grep -q "/qr/image" <<<"$0" && ! grep -q "name=\"password\"" <<<"$0"' "$out"
-	out=$(browse "$J" "$(az l2-rp '&prompt=none')")
+	out=$(browse "$J" "$(bcp_az l2-rp '&prompt=none')")
 	check "require_acr level 2, prompt=none with a level-1 session: login_required" bash -c \
-		'[ "$(uparam error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
+		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
 	local qid; qid=$(qid_of "$p")
 	APP --state "$E2E_DIR/app" scan "$(qr_get "$J" payload "$qid")" >/dev/null
 	out=$(APP --state "$E2E_DIR/app" approve 2>&1)
 	check "require_acr level 2: a level-1 account's app approval is refused (403 level_too_low)" grep -q "403 level_too_low" <<<"$out"
 	redis-cli -p "$REDIS_PORT" hset "eid:{001085012345}:acct" level 2 >/dev/null # chip or officer: tested elsewhere
-	p=$(browse "$J" "$(az l2-rp)"); qid=$(qid_of "$p")
+	p=$(browse "$J" "$(bcp_az l2-rp)"); qid=$(qid_of "$p")
 	APP --state "$E2E_DIR/app" scan "$(qr_get "$J" payload "$qid")" >/dev/null
 	APP --state "$E2E_DIR/app" approve >/dev/null
 	p=$(browse "$J" "$(url "/qr/complete?qid=$qid")")
@@ -391,19 +390,19 @@ suite_bcp_session() {
 		'[ "${0%% *}" = 200 ] && node "$1/jwt_verify.mjs" "$2" "$(jq -r .id_token <<<"${0#* }")" | jqe ".claims.acr == \"urn:eid:level:2\" and .claims.aud == \"l2-rp\""' "$out" "$HERE" "$(url /jwks)"
 }
 
-# redeem_json CODE: the token response's JSON (redeem prints "<status> <body>").
-redeem_json() { redeem "$1" | cut -d' ' -f2-; }
-offline_url() { authz_url | sed 's/scope=openid%20profile/scope=openid%20profile%20offline_access/'; }
+# bcp_redeem CODE: the token response's JSON (redeem prints "<status> <body>").
+bcp_redeem() { redeem "$1" | cut -d' ' -f2-; }
+bcp_offline_url() { authz_url | sed 's/scope=openid%20profile/scope=openid%20profile%20offline_access/'; }
 
 suite_bcp_tokens() {
 	bcp_env '.tokens.refresh_grace_s = 0' || { nok "authd starts"; return; }
 	local J=$E2E_DIR/jar out t1 t2 at1 rt1 rt2 rt3 c1 c2 sub1 tok cc
-	t1=$(redeem_json "$(qparam code "$(location_of "$(code_login "$J" "$(offline_url)")")")")
+	t1=$(bcp_redeem "$(qparam code "$(location_of "$(bcp_code_login "$J" "$(bcp_offline_url)")")")")
 	at1=$(jq -r .access_token <<<"$t1"); rt1=$(jq -r .refresh_token <<<"$t1")
-	c1=$(claims "$(jq -r .id_token <<<"$t1")"); sub1=$(jq -r .sub <<<"$c1")
+	c1=$(bcp_claims "$(jq -r .id_token <<<"$t1")"); sub1=$(jq -r .sub <<<"$c1")
 	check "RFC 9700 §4.14.2: refresh tokens are issued by decision — with offline_access (granted by the citizen) there is one" \
 		test "${#rt1}" -gt 100
-	out=$(redeem_json "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")")
+	out=$(bcp_redeem "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")")
 	check "RFC 9700 §4.14.2: ... and without offline_access none" jqe '(.access_token | length > 100) and (has("refresh_token") | not)' <<<"$out"
 	out=$(form /token -d grant_type=refresh_token --data-urlencode "refresh_token=$rt1")
 	check "RFC 6749 §6 / RFC 9700 §4.14.1: a refresh needs client authentication (none: 401 invalid_client)" bash -c \
@@ -427,7 +426,7 @@ suite_bcp_tokens() {
 		'k=$(redis-cli -p "$0" --scan --pattern "eid:{001085012345}:grant:*" | while read -r g; do [ -n "$(redis-cli -p "$0" hget "$g" rt)" ] && echo "$g"; done | head -1);
 		 t=$(redis-cli -p "$0" ttl "$k"); f=$(redis-cli -p "$0" hget "$k" family_exp);
 		 [ "$t" -gt 0 ] && [ "$t" -le 1209600 ] && [ "$f" -le $(( $(date +%s) + 2592000 )) ]' "$REDIS_PORT"
-	c2=$(claims "$(jq -r .id_token <<<"$t2")")
+	c2=$(bcp_claims "$(jq -r .id_token <<<"$t2")")
 	check "OIDC Core §12.2: the refreshed ID token keeps iss, sub, aud, azp and the original auth_time; new iat; no nonce" bash -c \
 		'jqe --argjson a "$1" ".iss == \$a.iss and .sub == \$a.sub and .aud == \$a.aud and .azp == \$a.azp and .auth_time == \$a.auth_time and .iat >= \$a.iat and (has(\"nonce\") | not)" <<<"$0"' "$c2" "$c1"
 	rt3=$(refresh "$rt2" | cut -d' ' -f2- | jq -r .refresh_token)
@@ -440,9 +439,9 @@ suite_bcp_tokens() {
 		test "$out" = '400 {"active":false}'
 
 	# access tokens: audience and privilege restriction
-	tok=$(redeem_json "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")" | jq -r .access_token)
+	tok=$(bcp_redeem "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")" | jq -r .access_token)
 	check "RFC 9700 §2.3 / §4.10.2: the access token is audience-restricted — aud = client_id = demo-rp, scope = what was granted" bash -c \
-		'jqe ".aud == \"demo-rp\" and .client_id == \"demo-rp\" and .scope == \"openid profile\"" <<<"$0"' "$(claims "$tok")"
+		'jqe ".aud == \"demo-rp\" and .client_id == \"demo-rp\" and .scope == \"openid profile\"" <<<"$0"' "$(bcp_claims "$tok")"
 	out=$(form /introspect -u "rs-rp:$OIDC_RP_SECRET" -d "token=$tok")
 	check "RFC 9700 §2.3: another client introspecting that token learns nothing (active false)" test "${out#* }" = '{"active":false}'
 	out=$(form /introspect -u "$OIDC_RP:$OIDC_RP_SECRET" -d "token=$tok")
@@ -453,10 +452,10 @@ suite_bcp_tokens() {
 	check "RFC 9700 §2.2.1 (not applicable): no sender-constrained tokens, and discovery claims none (no DPoP, no mTLS binding)" bash -c \
 		'curl -fsS "$0" | jqe "(has(\"dpop_signing_alg_values_supported\") | not) and (has(\"tls_client_certificate_bound_access_tokens\") | not)"' "$(url /.well-known/openid-configuration)"
 	check "OIDC Core §16.18: access tokens are short-lived (expires_in 300 s, exp - iat = 300)" bash -c \
-		'jqe ".exp - .iat == 300" <<<"$0"' "$(claims "$tok")"
-	local t3; t3=$(redeem_json "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")")
+		'jqe ".exp - .iat == 300" <<<"$0"' "$(bcp_claims "$tok")"
+	local t3; t3=$(bcp_redeem "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")")
 	check "RFC 9700 §4.6.1: at_hash binds each ID token to its own access token — another login's access token does not match" bash -c \
-		'[ "$(jq -r .at_hash <<<"$0")" != "$(printf %s "$1" | openssl dgst -sha256 -binary | head -c 16 | basenc --base64url | tr -d =)" ]' "$(claims "$(jq -r .id_token <<<"$t3")")" "$tok"
+		'[ "$(jq -r .at_hash <<<"$0")" != "$(printf %s "$1" | openssl dgst -sha256 -binary | head -c 16 | basenc --base64url | tr -d =)" ]' "$(bcp_claims "$(jq -r .id_token <<<"$t3")")" "$tok"
 
 	# userinfo
 	out=$(curl -sS -D - -H "Authorization: Bearer $tok" "$(url /userinfo)" | tr -d '\r')
@@ -481,25 +480,25 @@ suite_bcp_tokens() {
 		test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$(url /userinfo)")" = 401
 	cc=$(form /token -u "$OIDC_RP:$OIDC_RP_SECRET" -d grant_type=client_credentials | cut -d' ' -f2- | jq -r .access_token)
 	check "RFC 9700 §4.15.1: a client's own token is told apart from a citizen's — sub = client_id, no acr, auth_time or sid" bash -c \
-		'jqe ".sub == \"demo-rp\" and .client_id == \"demo-rp\" and (has(\"acr\") or has(\"auth_time\") or has(\"sid\") | not)" <<<"$0"' "$(claims "$cc")"
+		'jqe ".sub == \"demo-rp\" and .client_id == \"demo-rp\" and (has(\"acr\") or has(\"auth_time\") or has(\"sid\") | not)" <<<"$0"' "$(bcp_claims "$cc")"
 	check "RFC 9700 §4.15.1: ... and userinfo refuses it (no citizen behind it: 401)" \
 		test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $cc" "$(url /userinfo)")" = 401
 
 	# pairwise subjects
 	local s2 s3 s4
-	s2=$(claims "$(redeem_json "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")" | jq -r .id_token)" | jq -r .sub)
+	s2=$(bcp_claims "$(bcp_redeem "$(qparam code "$(location_of "$(browse "$J" "$(authz_url)")")")" | jq -r .id_token)" | jq -r .sub)
 	check "OIDC Core §8.1: pairwise sub is stable — the same citizen at the same RP, another login: the same sub" test "$s2" = "$sub1"
-	out=$(browse "$J" "$(az twin-rp)"); [ "$(status_of "$out")" = 200 ] && out=$(consent_post "$J" "$out")
+	out=$(browse "$J" "$(bcp_az twin-rp)"); [ "$(status_of "$out")" = 200 ] && out=$(consent_post "$J" "$out")
 	s3=$(form /token -u "twin-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(qparam code "$(location_of "$out")")" \
 		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER" | cut -d' ' -f2- | jq -r .id_token)
-	s3=$(claims "$s3" | jq -r .sub)
+	s3=$(bcp_claims "$s3" | jq -r .sub)
 	check "OIDC Core §8.1: ... and the same at another RP of the same sector (same redirect host)" test "$s3" = "$sub1"
-	out=$(browse "$J" "$(az rs-rp)"); [ "$(status_of "$out")" = 200 ] && out=$(consent_post "$J" "$out")
+	out=$(browse "$J" "$(bcp_az rs-rp)"); [ "$(status_of "$out")" = 200 ] && out=$(consent_post "$J" "$out")
 	s4=$(form /token -u "rs-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(qparam code "$(location_of "$out")")" \
 		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER" | cut -d' ' -f2- | jq -r .id_token)
 	check "OIDC Core §3.1.3.7 (7): a client registered for RS256 (id_token_signed_response_alg) gets RS256 ID tokens" bash -c \
-		'jqe ".alg == \"RS256\"" <<<"$0"' "$(jwt_header "$s4")"
-	s4=$(claims "$s4" | jq -r .sub)
+		'jqe ".alg == \"RS256\"" <<<"$0"' "$(bcp_jwt_header "$s4")"
+	s4=$(bcp_claims "$s4" | jq -r .sub)
 	check "OIDC Core §8.1: distinct sectors get distinct subs for the same citizen (rs-rp's sector_identifier)" bash -c \
 		'[ -n "$0" ] && [ "$0" != "$1" ] && [ ${#0} = 43 ]' "$s4" "$sub1"
 
