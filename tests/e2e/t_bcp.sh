@@ -392,6 +392,9 @@ suite_bcp_session() {
 
 # bcp_redeem CODE: the token response's JSON (redeem prints "<status> <body>").
 bcp_redeem() { redeem "$1" | cut -d' ' -f2-; }
+# bcp_b64dec B64URL: decoded (padding restored first).
+bcp_b64dec() { local s=$1; while [ $(( ${#s} % 4 )) -ne 0 ]; do s="$s="; done; basenc -d --base64url <<<"$s"; }
+export -f bcp_b64dec
 bcp_offline_url() { authz_url | sed 's/scope=openid%20profile/scope=openid%20profile%20offline_access/'; }
 
 suite_bcp_tokens() {
@@ -468,6 +471,14 @@ suite_bcp_tokens() {
 		'grep -q "^HTTP/1.1 401" <<<"$0" && grep -qi "^WWW-Authenticate: Bearer" <<<"$0"' "$out"
 	check "RFC 9700 §4.3.2 / RFC 6750 §2.3: an access token in the URL query is not accepted (401)" \
 		test "$(curl -sS -o /dev/null -w '%{http_code}' "$(url "/userinfo?access_token=$tok")")" = 401
+	local at3b; at3b=$(jq -r .access_token <<<"$t3")
+	local forged; forged=$(bcp_b64dec "$(cut -d. -f2 <<<"$at3b")" | jq -c '.scope = "openid profile phone address citizen_id"' | basenc --base64url -w0 | tr -d =)
+	check "OIDC Core §16.3: a token whose claims were changed (scope widened, signature kept) is refused at userinfo (401)" bash -c \
+		'bcp_b64dec "$1" | grep -q citizen_id && [ "$(curl -sS -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $0" "$2")" = 401 ]' \
+		"${at3b%%.*}.$forged.${at3b##*.}" "$forged" "$(url /userinfo)"
+	forged="$(printf '{"alg":"none","typ":"at+jwt"}' | basenc --base64url -w0 | tr -d =).$(cut -d. -f2 <<<"$at3b")."
+	check "RFC 8725 §3.1: the same token re-labelled alg none, unsigned, is refused (401)" \
+		test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $forged" "$(url /userinfo)")" = 401
 	local idt3; idt3=$(jq -r .id_token <<<"$t3")
 	check "RFC 9068 §4 / RFC 8725 §3.11: an ID token presented as a Bearer access token is refused at userinfo (401: typ is not at+jwt)" \
 		test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $idt3" "$(url /userinfo)")" = 401
