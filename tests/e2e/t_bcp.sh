@@ -310,7 +310,7 @@ suite_bcp_session() {
 	check "OIDC Core §3.1.2.1: prompt=none with another value — invalid_request" bash -c \
 		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = invalid_request ]' "$out"
 	out=$(bcp_code_login "$J" "$(authz_url)")
-	check "(a web login with an SMS code for the checks below)" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
+	check "OIDC Core §3.1.2.3: (setup) a web login, password + SMS code, ends in a code" bash -c '[[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out"
 	out=$(browse "$J" "$(authz_url '&prompt=none' | sed 's/scope=openid%20profile/scope=openid%20profile%20phone/')")
 	check "OIDC Core §3.1.2.1: prompt=none with a session but consent missing — consent_required, never a page" bash -c \
 		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 302 ] && [ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = consent_required ]' "$out"
@@ -322,7 +322,7 @@ suite_bcp_session() {
 	check "OIDC Core §3.1.2.3-5: prompt=login, re-authenticated, then a consent page — the consent completes: a code" bash -c \
 		'[ "$(head -1 <<<"$1" | cut -d" " -f2)" = 200 ] && grep -q "action=\"/consent\"" <<<"$1" && [[ "$(grep -i "^Location:" <<<"$0")" == *"code="* ]]' "$out" "$p"
 	c=$(bcp_claims "$(redeem "$(qparam code "$(location_of "$out")")" | cut -d' ' -f2- | jq -r .id_token)")
-	check "OIDC Core §2: ... and auth_time is the new login's, not the old session's" bash -c 'jqe --argjson t "$1" ".auth_time >= \$t" <<<"$0"' "$c" "$t"
+	check "OIDC Core §2 auth_time: after prompt=login it is the new login's, not the old session's" bash -c 'jqe --argjson t "$1" ".auth_time >= \$t" <<<"$0"' "$c" "$t"
 	bcp_auth_time "$(date +%s)"
 	out=$(browse "$J" "$(authz_url '&max_age=0')")
 	check "OIDC Core §3.1.2.1: max_age=0 is prompt=login — even a session authenticated this second: the login form" bcp_login_page "$out"
@@ -340,7 +340,7 @@ suite_bcp_session() {
 	out=$(browse "$J" "$(authz_url '&max_age=10')")
 	check "OIDC Core §3.1.2.1: a session older than max_age — re-authentication (the login form)" bcp_login_page "$out"
 	out=$(browse "$J" "$(authz_url '&max_age=10&prompt=none')")
-	check "OIDC Core §3.1.2.1: ... and with prompt=none: login_required" bash -c \
+	check "OIDC Core §3.1.2.1: a session older than max_age, prompt=none: login_required" bash -c \
 		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
 	out=$(browse "$J" "$(authz_url '&max_age=3600')")
 	check "OIDC Core §3.1.2.1: a session younger than max_age answers without a login (a code)" bash -c \
@@ -360,24 +360,24 @@ suite_bcp_session() {
 	check "OIDC Core §3.1.2.1 acr_values level 2 with a level-1 session: not answered from it — the app's QR login only, no password form" bash -c \
 		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "/qr/image" <<<"$0" && ! grep -q "name=\"password\"" <<<"$0"' "$p"
 	out=$(login_post "$J" "$p" 123456)
-	check "... the page has no form to post (no tid, no CSRF token): a password login posted anyway is refused (403), no redirect" bash -c \
+	check "OIDC Core §3.1.2.1 acr_values level 2: the page has no form to post (no tid, no CSRF token) — a password login posted anyway: 403, no redirect" bash -c \
 		'! grep -q "name=\"tid\"" <<<"$1" && [ "$(head -1 <<<"$0" | cut -d" " -f2)" = 403 ] && ! grep -qi "^Location:" <<<"$0"' "$out" "$p"
 	out=$(browse "$J" "$(authz_url '&acr_values=urn:eid:level:2&prompt=none')")
-	check "... and with prompt=none: login_required" bash -c \
+	check "OIDC Core §3.1.2.1 acr_values level 2, prompt=none, a level-1 session: login_required" bash -c \
 		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
 	p=$(browse "$J" "$(bcp_az l2-rp)")
-	check "require_acr level 2 (an RP registered for level 2), no acr_values: never answered from a level-1 session — QR only" bash -c \
+	check "OIDC Core §3.1.2.1 acr (require_acr floor): an RP registered for level 2, no acr_values — never answered from a level-1 session: QR only" bash -c \
 		'[ "$(head -1 <<<"$0" | cut -d" " -f2)" = 200 ] && grep -q "/qr/image" <<<"$0" && ! grep -q "name=\"password\"" <<<"$0"' "$p"
 	out=$(browse "$J" "$(bcp_az l2-rp '&acr_values=urn:eid:level:1')")
-	check "require_acr level 2: acr_values level 1 cannot lower the floor — QR only" bash -c \
+	check "OIDC Core §3.1.2.1 acr (require_acr floor): acr_values level 1 cannot lower it — QR only" bash -c \
 		'grep -q "/qr/image" <<<"$0" && ! grep -q "name=\"password\"" <<<"$0"' "$out"
 	out=$(browse "$J" "$(bcp_az l2-rp '&prompt=none')")
-	check "require_acr level 2, prompt=none with a level-1 session: login_required" bash -c \
+	check "OIDC Core §3.1.2.1 acr (require_acr floor): prompt=none with a level-1 session — login_required" bash -c \
 		'[ "$(bcp_param error "$(grep -i "^Location:" <<<"$0" | cut -d" " -f2-)")" = login_required ]' "$out"
 	local qid; qid=$(qid_of "$p")
 	APP --state "$E2E_DIR/app" scan "$(qr_get "$J" payload "$qid")" >/dev/null
 	out=$(APP --state "$E2E_DIR/app" approve 2>&1)
-	check "require_acr level 2: a level-1 account's app approval is refused (403 level_too_low)" grep -q "403 level_too_low" <<<"$out"
+	check "OIDC Core §3.1.2.1 acr (require_acr floor): a level-1 account's app approval is refused (403 level_too_low)" grep -q "403 level_too_low" <<<"$out"
 	redis-cli -p "$REDIS_PORT" hset "eid:{001085012345}:acct" level 2 >/dev/null # chip or officer: tested elsewhere
 	p=$(browse "$J" "$(bcp_az l2-rp)"); qid=$(qid_of "$p")
 	APP --state "$E2E_DIR/app" scan "$(qr_get "$J" payload "$qid")" >/dev/null
@@ -386,7 +386,7 @@ suite_bcp_session() {
 	[ "$(status_of "$p")" = 200 ] && p=$(consent_post "$J" "$p")
 	out=$(form /token -u "l2-rp:$OIDC_RP_SECRET" -d grant_type=authorization_code --data-urlencode "code=$(qparam code "$(location_of "$p")")" \
 		--data-urlencode "redirect_uri=$OIDC_CB" -d "code_verifier=$OIDC_VERIFIER")
-	check "require_acr level 2: a level-2 account's app login — the ID token says acr urn:eid:level:2" bash -c \
+	check "OIDC Core §2 acr (require_acr floor): a level-2 account's app login — the ID token says acr urn:eid:level:2" bash -c \
 		'[ "${0%% *}" = 200 ] && node "$1/jwt_verify.mjs" "$2" "$(jq -r .id_token <<<"${0#* }")" | jqe ".claims.acr == \"urn:eid:level:2\" and .claims.aud == \"l2-rp\""' "$out" "$HERE" "$(url /jwks)"
 }
 
