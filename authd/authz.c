@@ -161,8 +161,8 @@ int authz_parse(const struct clientset *cs, const struct form *f, struct authz *
 		if (strlen(max_age) > 9 || strspn(max_age, "0123456789") != strlen(max_age))
 			return fail(e, 0, "invalid_request", "max_age must be a number of seconds");
 		az->max_age = atoll(max_age);
-		/* OIDC Core §3.1.2.1: "max_age=0 is equivalent to prompt=login" (a session made in
-		 * this very second is 0 seconds old, so the elapsed-time rule alone would reuse it) */
+		/* OIDC Core §3.1.2.1: "max_age=0 is equivalent to prompt=login" (a session made
+		 * in this very second is 0 s old: the elapsed-time rule alone would reuse it) */
 		if (az->max_age == 0)
 			az->prompt |= AUTHZ_PROMPT_LOGIN;
 	}

@@ -278,8 +278,8 @@ static enum step tx_save(struct req *r, const char *what)
 	csrf_of(r, z->tid, z->csrf);
 	b64_sha256(z->browser, z->bh);
 	/* ours, after the request's: the browser it is bound to, and when it began */
-	if ((tail = arena_printf(&r->arena, "_b=%s&_t=%lld", z->bh, (long long)time(NULL))) == NULL ||
-	    (v = params_render(r, z->params, tail)) == NULL)
+	tail = arena_printf(&r->arena, "_b=%s&_t=%lld", z->bh, (long long)time(NULL));
+	if (tail == NULL || (v = params_render(r, z->params, tail)) == NULL)
 		return req_fail_oom(r);
 	sk_authz(key, z->tid_h);
 	argv[2] = v;

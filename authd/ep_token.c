@@ -516,7 +516,7 @@ static enum step grant_refresh_token(struct req *r)
 		return req_fail(r, 400, "invalid_grant", "the refresh token is invalid");
 	if (s != NULL) { /* RFC 6749 §6: narrower, never wider; rt_rotate.lua compares first */
 		if (clients_scope_parse(s, &d->want, &eb) != 0)
-			return req_fail(r, 400, "invalid_scope", "scope must be within the grant's");
+			return req_fail(r, 400, "invalid_scope", "scope: not a known scope list");
 		snprintf(want, sizeof(want), "%u", d->want);
 	}
 	b64_sha(secret, old);
@@ -541,7 +541,7 @@ static enum step refresh_rotated(struct req *r)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	if (x->type == SR_STRING || x->type == SR_STATUS) {
 		if (strcmp(x->str, "scope") == 0) /* refused before anything was written */
-			return req_fail(r, 400, "invalid_scope", "scope must be within the grant's");
+			return req_fail(r, 400, "invalid_scope", "scope is wider than the grant's");
 		if (strcmp(x->str, "reuse") == 0)
 			req_log(LOG_WARN, r, "refresh_reuse", "client", r->client->id, "id", d->masked,
 			        NULL);
@@ -565,7 +565,7 @@ static enum step refresh_rotated(struct req *r)
 	if (form_get(r->form, "scope") == NULL)
 		d->want = d->scopes;
 	else if ((d->want & ~d->scopes) != 0) /* rt_rotate.lua refused it already */
-		return req_fail(r, 400, "invalid_scope", "scope must be within the grant's");
+		return req_fail(r, 400, "invalid_scope", "scope is wider than the grant's");
 	return tokens_reply(r, d);
 }
 
