@@ -122,10 +122,10 @@ int authz_parse(const struct clientset *cs, const struct form *f, struct authz *
 	az->redirect_uri = ru;
 	/* the redirect back is safe from here on: RFC 6749 §4.1.2.1 */
 	az->state = form_get(f, "state");
-	if (az->state != NULL && strlen(az->state) > AUTHZ_STATE_MAX) {
-		az->state = NULL;
+	/* refused, yet echoed: OIDC Core §3.1.2.6 requires the state that was sent in every error
+	 * response (the redirect only reflects what this request's URL already carried) */
+	if (az->state != NULL && strlen(az->state) > AUTHZ_STATE_MAX)
 		return fail(e, 0, "invalid_request", "state is too long");
-	}
 	if ((c->grants & GRANT_AUTHORIZATION_CODE) == 0)
 		return fail(e, 0, "unauthorized_client", "the code flow is not registered");
 	if (form_get(f, "request") != NULL)
@@ -161,6 +161,10 @@ int authz_parse(const struct clientset *cs, const struct form *f, struct authz *
 		if (strlen(max_age) > 9 || strspn(max_age, "0123456789") != strlen(max_age))
 			return fail(e, 0, "invalid_request", "max_age must be a number of seconds");
 		az->max_age = atoll(max_age);
+		/* OIDC Core §3.1.2.1: "max_age=0 is equivalent to prompt=login" (a session made
+		 * in this very second is 0 s old: the elapsed-time rule alone would reuse it) */
+		if (az->max_age == 0)
+			az->prompt |= AUTHZ_PROMPT_LOGIN;
 	}
 	acr = acr_parse(form_get(f, "acr_values"));
 	az->acr_min = acr > c->require_acr ? acr : c->require_acr;

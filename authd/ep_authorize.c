@@ -65,6 +65,7 @@ struct az {
 	} job;
 	char *sms_code;
 	int par;                    /* the parameters came from a pushed request */
+	long long tx_t;             /* when the pending request began (its "_t"); 0: unknown */
 	char bh[H_LEN];             /* the browser binding: SHA-256 of its tx cookie */
 	char qid[QR_ID_LEN + 1], nonce[32];
 	int page_status;            /* show_login's page, rendered once its QR exists */
@@ -137,6 +138,8 @@ static enum step page(struct req *r, int status, const char *html)
 {
 	if (html == NULL)
 		return req_fail_oom(r);
+	/* a parser that refused the request set a JSON error first: the browser gets the page */
+	r->error = r->error_desc = NULL;
 	return http_reply(r, status, "text/html; charset=utf-8", html, strlen(html),
 	                  RESP_HTML | RESP_NOSTORE);
 }
@@ -258,7 +261,7 @@ static enum step tx_saved(struct req *r);
 static enum step tx_save(struct req *r, const char *what)
 {
 	struct az *z = r->ctx;
-	char key[SK_MAX], bh[H_LEN + 4], *v;
+	char key[SK_MAX], *tail, *v;
 	const char *argv[] = { "SET", key, NULL, "EX", TX_TTL };
 	const char *c = cookie_get(r, cookie_name(r, "tx"));
 
@@ -273,10 +276,10 @@ static enum step tx_save(struct req *r, const char *what)
 		return req_fail(r, 500, "server_error", NULL);
 	b64_sha256(z->tid, z->tid_h);
 	csrf_of(r, z->tid, z->csrf);
-	memcpy(bh, "_b=", 3);
-	b64_sha256(z->browser, bh + 3);
-	memcpy(z->bh, bh + 3, H_LEN);
-	if ((v = params_render(r, z->params, bh)) == NULL)
+	b64_sha256(z->browser, z->bh);
+	/* ours, after the request's: the browser it is bound to, and when it began */
+	tail = arena_printf(&r->arena, "_b=%s&_t=%lld", z->bh, (long long)time(NULL));
+	if (tail == NULL || (v = params_render(r, z->params, tail)) == NULL)
 		return req_fail_oom(r);
 	sk_authz(key, z->tid_h);
 	argv[2] = v;
@@ -432,6 +435,7 @@ static int session_usable(struct req *r, struct az *z, unsigned *consented)
 {
 	const struct sreply *x = r->reply;
 	long long now = (long long)time(NULL);
+	int fresh;
 
 	if (x == NULL || x->type != SR_ARRAY || x->n != 5)
 		return 0;
@@ -446,9 +450,14 @@ static int session_usable(struct req *r, struct az *z, unsigned *consented)
 	acct_id_mask(z->id, z->masked);
 	if (now - z->auth_time > r->gen->conf->sso_max)
 		return 0; /* re-authenticate after sessions.max_s (AAL2: 12 h) */
-	if (z->az.max_age >= 0 && now - z->auth_time > z->az.max_age)
+	/* A login made for this pending request (at or after it began) is the re-authentication
+	 * prompt=login or max_age asked for (OIDC Core §3.1.2.3): the consent that follows does not
+	 * ask again. An older session must meet them here, so posting the consent form with the
+	 * login page's tokens does not skip the login. */
+	fresh = z->tx_t > 0 && z->auth_time >= z->tx_t;
+	if (!fresh && z->az.max_age >= 0 && now - z->auth_time > z->az.max_age)
 		return 0;
-	if (z->az.prompt & AUTHZ_PROMPT_LOGIN)
+	if (!fresh && (z->az.prompt & AUTHZ_PROMPT_LOGIN))
 		return 0;
 	/* never silently lower: a level-1 session does not answer a level-2 request */
 	if (strncmp(z->acr, "urn:eid:level:", 14) != 0 || atoi(z->acr + 14) < z->az.acr_min)
@@ -632,6 +641,7 @@ static enum step form_tx_loaded(struct req *r)
 		return error_page(r, "vi", 403, "this login was started in another browser");
 	memcpy(z->bh, bh, H_LEN);
 	z->params = f;
+	z->tx_t = form_get(f, "_t") != NULL ? atoll(form_get(f, "_t")) : 0;
 	if (authz_parse(r->gen->clients, f, &z->az, &e) != 0)
 		return error_page(r, "vi", 400, e.desc);
 	return next(r);

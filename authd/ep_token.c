@@ -503,8 +503,9 @@ static enum step refresh_rotated(struct req *r);
 static enum step grant_refresh_token(struct req *r)
 {
 	struct redeem *d = req_ctx(r, sizeof(*d));
-	const char *secret, *args[8];
-	char kacct[SK_MAX], old[48], now[24], grace[24], life[24];
+	const char *secret, *args[9], *s = form_get(r->form, "scope");
+	char kacct[SK_MAX], old[48], now[24], grace[24], life[24], want[16] = "";
+	struct errbuf eb = { 0 };
 
 	if (d == NULL)
 		return req_fail_oom(r);
@@ -513,6 +514,11 @@ static enum step grant_refresh_token(struct req *r)
 		return req_fail(r, 400, "invalid_request", "refresh_token is required");
 	if (rt_parse(r, form_get(r->form, "refresh_token"), d, &secret) != 0)
 		return req_fail(r, 400, "invalid_grant", "the refresh token is invalid");
+	if (s != NULL) { /* RFC 6749 §6: narrower, never wider; rt_rotate.lua compares first */
+		if (clients_scope_parse(s, &d->want, &eb) != 0)
+			return req_fail(r, 400, "invalid_scope", "scope: not a known scope list");
+		snprintf(want, sizeof(want), "%u", d->want);
+	}
 	b64_sha(secret, old);
 	if (sec_random_token(d->rt_secret, 32) != 0)
 		return req_fail(r, 500, "server_error", NULL);
@@ -522,20 +528,20 @@ static enum step grant_refresh_token(struct req *r)
 	snprintf(grace, sizeof(grace), "%lld", r->gen->conf->refresh_grace);
 	snprintf(life, sizeof(life), "%lld", r->gen->conf->ttl_refresh);
 	args[0] = d->kgrant, args[1] = kacct, args[2] = r->client->id, args[3] = old;
-	args[4] = d->rt_hash, args[5] = now, args[6] = grace, args[7] = life;
-	return store_eval(r, refresh_rotated, LUA_RT_ROTATE, 2, 8, args, NULL);
+	args[4] = d->rt_hash, args[5] = now, args[6] = grace, args[7] = life, args[8] = want;
+	return store_eval(r, refresh_rotated, LUA_RT_ROTATE, 2, 9, args, NULL);
 }
 
 static enum step refresh_rotated(struct req *r)
 {
 	struct redeem *d = r->ctx;
 	const struct sreply *x = r->reply;
-	const char *s = form_get(r->form, "scope");
-	struct errbuf eb = { 0 };
 
 	if (x == NULL)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	if (x->type == SR_STRING || x->type == SR_STATUS) {
+		if (strcmp(x->str, "scope") == 0) /* refused before anything was written */
+			return req_fail(r, 400, "invalid_scope", "scope is wider than the grant's");
 		if (strcmp(x->str, "reuse") == 0)
 			req_log(LOG_WARN, r, "refresh_reuse", "client", r->client->id, "id", d->masked,
 			        NULL);
@@ -555,11 +561,11 @@ static enum step refresh_rotated(struct req *r)
 	d->acr = x->elem[4]->str;
 	d->amr = x->elem[5]->str;
 	d->nonce = NULL;
-	d->scopes = d->want = (unsigned)strtoul(d->scope, NULL, 10);
-	if (s != NULL) { /* RFC 6749 §6: a narrower scope, never a wider one */
-		if (clients_scope_parse(s, &d->want, &eb) != 0 || (d->want & ~d->scopes) != 0)
-			return req_fail(r, 400, "invalid_scope", "scope must be within the grant's");
-	}
+	d->scopes = (unsigned)strtoul(d->scope, NULL, 10);
+	if (form_get(r->form, "scope") == NULL)
+		d->want = d->scopes;
+	else if ((d->want & ~d->scopes) != 0) /* rt_rotate.lua refused it already */
+		return req_fail(r, 400, "invalid_scope", "scope is wider than the grant's");
 	return tokens_reply(r, d);
 }
 

@@ -6,7 +6,10 @@
 -- KEYS[1] grant   KEYS[2] account
 -- ARGV[1] client_id   ARGV[2] presented hash   ARGV[3] new hash   ARGV[4] now
 -- ARGV[5] grace (s)   ARGV[6] refresh lifetime (s)
--- Returns {'ok', scope, sid, auth_time, acr, amr} | 'invalid' | 'revoked' | 'reuse' | 'gone'.
+-- ARGV[7] the scope bits asked for ('' = the grant's): wider than the grant's is refused
+--         before anything is written, so the refused token stays usable (RFC 6749 §6)
+-- Returns {'ok', scope, sid, auth_time, acr, amr} | 'invalid' | 'revoked' | 'reuse' | 'gone'
+-- | 'scope'.
 local g = redis.call('HMGET', KEYS[1], 'client', 'revoked', 'rt', 'rt2', 'rt_prev',
                      'rt_prev_until', 'family_exp', 'scope', 'sid', 'auth_time', 'acr', 'amr')
 if not g[1] or g[1] ~= ARGV[1] then
@@ -20,6 +23,11 @@ if redis.call('HGET', KEYS[2], 'status') ~= 'active' then
 end
 local now = tonumber(ARGV[4])
 local h = ARGV[2]
+local usable = h == g[3] or h == g[4] or (h == g[5] and now <= tonumber(g[6] or '0'))
+if usable and ARGV[7] ~= '' and
+   bit.band(tonumber(ARGV[7]), bit.bnot(tonumber(g[8] or '0'))) ~= 0 then
+  return 'scope'
+end
 if h == g[3] or h == g[4] then
   redis.call('HSET', KEYS[1], 'rt', ARGV[3], 'rt_prev', h,
              'rt_prev_until', now + tonumber(ARGV[5]))

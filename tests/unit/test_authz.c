@@ -82,6 +82,40 @@ static void test_authz_accepts_a_good_request(void **state)
 	assert_string_equal(az.login_hint, "001085012345");
 }
 
+/* OIDC Core §3.1.2.1: max_age=0 is prompt=login; any other max_age leaves prompt alone. */
+static void test_authz_max_age_zero_is_prompt_login(void **state)
+{
+	struct authz az;
+	struct authz_err e;
+
+	(void)state;
+	assert_int_equal(parse(GOOD "&max_age=0", &az, &e), 0);
+	assert_int_equal(az.max_age, 0);
+	assert_true(az.prompt & AUTHZ_PROMPT_LOGIN);
+	assert_int_equal(parse(GOOD "&max_age=1", &az, &e), 0);
+	assert_false(az.prompt & AUTHZ_PROMPT_LOGIN);
+	assert_int_equal(parse(GOOD "&max_age=0&prompt=none", &az, &e), 0);
+	assert_int_equal(az.prompt, AUTHZ_PROMPT_NONE | AUTHZ_PROMPT_LOGIN); /* → login_required */
+}
+
+/* OIDC Core §3.1.2.6: an over-long state is refused, and kept for the error response. */
+static void test_authz_long_state_refused_but_echoed(void **state)
+{
+	struct authz az;
+	struct authz_err e;
+	char *q = arena_printf(&A, "%.*s", (int)(strstr(GOOD, "&state=s") - GOOD), GOOD);
+	char *s = arena_alloc(&A, AUTHZ_STATE_MAX + 2);
+
+	(void)state;
+	memset(s, 'x', AUTHZ_STATE_MAX + 1);
+	q = arena_printf(&A, "%s%s&state=%s", q, strstr(GOOD, "&state=s") + 8, s);
+	assert_int_equal(parse(q, &az, &e), -1);
+	assert_false(e.html);
+	assert_string_equal(e.error, "invalid_request");
+	assert_non_null(az.state);
+	assert_int_equal(strlen(az.state), AUTHZ_STATE_MAX + 1);
+}
+
 static void test_authz_client_and_redirect_errors_are_shown_not_redirected(void **state)
 {
 	struct authz az;
@@ -215,6 +249,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_authz_accepts_a_good_request),
+		cmocka_unit_test(test_authz_max_age_zero_is_prompt_login),
+		cmocka_unit_test(test_authz_long_state_refused_but_echoed),
 		cmocka_unit_test(test_authz_client_and_redirect_errors_are_shown_not_redirected),
 		cmocka_unit_test(test_authz_protocol_errors_are_redirected),
 		cmocka_unit_test(test_authz_pkce_rules),
