@@ -4,8 +4,10 @@
 # concurrent waiting status requests on one worker — memory and the latency from approval to
 # the browser's answer (p50/p99)". Figures side by side, no timed assertions.
 #
-# Two runs against a fresh authd each (one worker, qr.wait_s 60), the same N browsers, the same
-# decisions (tests/bench/lpgen.c does the browsers and the app; see its header):
+# Two runs against a fresh authd each (one worker, qr.wait_s 60, otherwise authd's defaults, e.g.
+# redis.timeout_ms 1000), the same N browsers arriving evenly over OPEN_S seconds (LP_OPEN_S,
+# default 5: 2,000/s for 10,000), the same decisions (tests/bench/lpgen.c does the browsers and
+# the app; see its header):
 #   long-poll  each browser asks GET /qr/status?qid=Q&since=scanned once and is parked until
 #              its transaction changes (woken by Redis pub/sub, notify.c);
 #   poll       the peer, the design before the long-poll: each browser asks GET /qr/status?qid=Q
@@ -28,17 +30,19 @@
 # Descriptors: the worker and lpgen each hold one per browser; the soft limit is raised to
 # N + 1024, and N is lowered (and said so) when the hard limit is below that.
 # Everything binds to 127.0.0.1; everything started is stopped by PID; every wait is bounded.
-# usage: tests/bench/longpoll.sh build      (env: LP_N LP_M LP_RATE LP_HOLD)
+# usage: tests/bench/longpoll.sh build      (env: LP_N LP_M LP_RATE LP_OPEN_S LP_HOLD)
 set -euo pipefail
 B=$(realpath "${1:-build}")
 N=${LP_N:-10000}
 M=${LP_M:-2000}
 RATE=${LP_RATE:-500}
 HOLD=${LP_HOLD:-10}
+OPEN_S=${LP_OPEN_S:-5}
 AUTHD=$B/authd
 LPGEN=$B/bench/lpgen
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../e2e/lib.sh"
+cd "$REPO" # authd's relative defaults (chip.csca_dir)
 [ -x "$LPGEN" ] || { echo "bench: $LPGEN is missing (make $LPGEN)"; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "bench: needs 2 CPUs"; exit 1; }
 
@@ -64,7 +68,8 @@ LOAD_CPU=$(($(nproc) - 1))
 prepare_dirs
 redis_start >/dev/null || { echo "bench: redis-server did not start"; exit 1; }
 taskset -a -p -c $LOAD_CPU "$REDIS_PID" >/dev/null
-write_conf '.workers = 1 | .log.access = false | .log.level = "warn" | .qr.wait_s = 60 | .listen.backlog = 4096'
+write_conf 'del(.redis.timeout_ms, .redis.connect_timeout_ms) | .workers = 1 | .log.access = false |
+	.log.level = "warn" | .qr.wait_s = 60 | .listen.backlog = 4096'
 
 authd_up() {
 	taskset -c 0 "$AUTHD" -c "$E2E_DIR/authd.json" 2>>"$E2E_DIR/authd.log" &
@@ -88,7 +93,7 @@ run() {
 	authd_up
 	echo "  $mode: authd $AUTHD_PID, worker $WORKER_PID; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	taskset -c $LOAD_CPU "$LPGEN" "$mode" "$(url '')" "$REDIS_PORT" "$REPO/authd/lua/qr_decide.lua" \
-		"$WORKER_PID" "$N" "$M" "$RATE" "$HOLD" >"$E2E_DIR/$mode.out" 2>"$E2E_DIR/$mode.err" || rc=$?
+		"$WORKER_PID" "$N" "$M" "$RATE" "$OPEN_S" "$HOLD" >"$E2E_DIR/$mode.out" 2>"$E2E_DIR/$mode.err" || rc=$?
 	sed 's/^/    /' "$E2E_DIR/$mode.out" "$E2E_DIR/$mode.err"
 	[ "$rc" = 0 ] || { echo "bench: lpgen $mode exited $rc"; exit 1; }
 	# the browsers' connections are closed: nothing may stay parked (bounded wait)
@@ -104,7 +109,7 @@ run() {
 }
 
 echo "long-poll benchmark: $(nproc) CPUs; authd 1 worker on CPU 0, qr.wait_s 60; lpgen and Redis on CPU $LOAD_CPU;" \
-	"N $N browsers, M $M approved at $RATE/s then $((N - M)) at once; hold ${HOLD}s; fd limit $(ulimit -n) (hard $hard); $(date -u +%FT%TZ)"
+	"N $N browsers arriving over ${OPEN_S}s, M $M approved at $RATE/s then $((N - M)) at once; hold ${HOLD}s; fd limit $(ulimit -n) (hard $hard); $(date -u +%FT%TZ)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 run longpoll
 run poll

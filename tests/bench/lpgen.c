@@ -5,22 +5,23 @@
  * for the Redis side, the project's sec.c (OpenSSL) for random values and SHA-256. Written in C
  * so that 10,000 browsers fit in one process and what it measures is authd, not the generator.
  *
- *   lpgen longpoll URL REDIS_PORT DECIDE_LUA WORKER_PID N M RATE [HOLD_S]
- *   lpgen poll     URL REDIS_PORT DECIDE_LUA WORKER_PID N M RATE [HOLD_S]
+ *   lpgen longpoll URL REDIS_PORT DECIDE_LUA WORKER_PID N M RATE [OPEN_S [HOLD_S]]
+ *   lpgen poll     URL REDIS_PORT DECIDE_LUA WORKER_PID N M RATE [OPEN_S [HOLD_S]]
  *
  * Both modes run the same phases:
  *   setup   N QR transactions written straight into Redis (127.0.0.1:REDIS_PORT) with the
  *           fields show_login writes, already scanned by the app (status scanned, id, nonce,
  *           acr_min 1, TTL 600 s), each bound to its own browser cookie (b = base64url of the
  *           SHA-256 of the cookie); DECIDE_LUA (authd/lua/qr_decide.lua) is SCRIPT LOADed.
- *   open    the browsers arrive spread evenly over one second (browser i at i/N s), each on its
- *           own connection with Cookie: eid_tx=<its cookie>:
+ *   open    the browsers arrive spread evenly over OPEN_S seconds (default 5; browser i at
+ *           i * OPEN_S / N s), each on its own connection with Cookie: eid_tx=<its cookie>:
  *             longpoll: GET /qr/status?qid=Q&since=scanned, which authd parks; the phase ends
- *               when /metrics says authd_longpoll_waiting N (at most PARK_MAX_S);
+ *               when /metrics says authd_longpoll_waiting N (at most OPEN_S + PARK_MAX_S);
  *             poll (the peer, the design before the long-poll): GET /qr/status?qid=Q every
- *               second on a fixed grid (browser i at i/N + k s; a slot whose previous ask is
- *               still unanswered is skipped), until the browser sees approved; the phase ends
- *               when every browser has had one answer (at most PARK_MAX_S).
+ *               second from its arrival on, on a fixed grid spread evenly over the second
+ *               (browser i at i/N + k s; a slot whose previous ask is still unanswered is
+ *               skipped), until the browser sees approved; the phase ends when every browser
+ *               has had one answer (at most OPEN_S + PARK_MAX_S).
  *           The worker's VmRSS (/proc/WORKER_PID/status) is read before and after.
  *   hold    HOLD_S seconds (default 10) with nothing decided: the /qr/status requests authd
  *           served (its authd_http_requests_total, all statuses) and the worker's CPU time
@@ -35,7 +36,7 @@
  * its last decision.
  *
  * Output (stdout), one line each:
- *   lpgen MODE: n N m M rate R/s hold H s
+ *   lpgen MODE: n N m M rate R/s open O s hold H s
  *   memory: rss_idle X KiB rss_waiting Y KiB per_waiter Z KiB ready A of N after T s
  *   hold: served S req rate Q/s worker_cpu C s
  *   paced: n M p50 X ms p99 Y ms max Z ms
@@ -75,7 +76,7 @@
 #define QID_BYTES        16  /* 22 base64url characters, like show_login's */
 #define COOKIE_BYTES     32  /* 43 characters, like the eid_tx cookie */
 #define TX_TTL_S         600
-#define PARK_MAX_S       50.0 /* below qr.wait_s 60, so that no parked request times out first */
+#define PARK_MAX_S       30.0 /* after OPEN_S; with HOLD_S, below qr.wait_s 60 */
 #define DRAIN_S          30.0
 #define RUN_MAX_S        600
 #define CHECK_MS         100
@@ -131,14 +132,14 @@ struct lp {
 	char host[64], hosthdr[96], sha[41], *lua;
 	int port, redis_port, pid;
 	long n, m, hold_s;
-	double rate;
+	double rate, open_s;
 	struct browser *br;
 	size_t *order; /* decision order: a fixed permutation of 0..n-1 */
 	/* setup */
 	double t_setup;
 	long setup_replies, setup_expected, setup_errors;
 	int setup_failed, redis_lost;
-	/* open: slot s (browser s % n, round s / n) is due at t_slots + s / n */
+	/* open: see slot_due */
 	double t_slots, slot_at;
 	long slot, first_answers, skipped;
 	double t_open, t_ready;
@@ -471,22 +472,38 @@ static void on_answer(struct evhttp_request *req, void *arg)
 	}
 }
 
+/* When browser i arrives. */
+static double arrival(const struct lp *g, long i)
+{
+	return g->t_slots + (double)i * g->open_s / (double)g->n;
+}
+
+/* When slot s is due. longpoll: slot s is browser s's one ask, at its arrival. poll: slot s is
+ * browser s % n's ask of second s / n, at t_slots + s / n; slots before its arrival are not
+ * used. */
+static double slot_due(const struct lp *g, long s)
+{
+	return g->mode == MODE_LONGPOLL ? arrival(g, s) : g->t_slots + (double)s / (double)g->n;
+}
+
 /* Sends every ask due by now: longpoll, each browser once (slots 0..n-1); poll, every slot
- * whose browser is neither finished nor still waiting for its previous answer. */
+ * whose browser has arrived and is neither finished nor still waiting for its previous
+ * answer. */
 static void on_slot(evutil_socket_t fd, short what, void *arg)
 {
 	struct lp *g = arg;
-	double now = now_s();
+	double now = now_s(), due;
 	long last = g->mode == MODE_LONGPOLL ? g->n : LONG_MAX;
 
 	(void)fd;
 	(void)what;
 	lats_add(&g->lag, (now - g->slot_at) * 1e3);
-	while (g->slot < last && g->t_slots + (double)g->slot / (double)g->n <= now) {
-		struct browser *b = &g->br[g->slot % g->n];
+	while (g->slot < last && (due = slot_due(g, g->slot)) <= now) {
+		long i = g->slot % g->n;
+		struct browser *b = &g->br[i];
 
 		g->slot++;
-		if (b->done)
+		if (b->done || due < arrival(g, i))
 			continue;
 		if (b->busy) {
 			g->skipped++;
@@ -497,7 +514,7 @@ static void on_slot(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	if (g->slot < last && g->phase != PH_END) {
-		g->slot_at = g->t_slots + (double)g->slot / (double)g->n;
+		g->slot_at = slot_due(g, g->slot);
 		arm(g->slot_ev, g->slot_at);
 	}
 }
@@ -671,7 +688,7 @@ static void ready(struct lp *g, long n)
 
 static void parked_seen(struct lp *g, const struct mx *m)
 {
-	if (m->waiting >= g->n || now_s() - g->t_open > PARK_MAX_S) {
+	if (m->waiting >= g->n || now_s() - g->t_open > g->open_s + PARK_MAX_S) {
 		ready(g, m->waiting);
 		return;
 	}
@@ -782,7 +799,7 @@ static void on_check(evutil_socket_t fd, short what, void *arg)
 				scrape(g, parked_seen);
 			else
 				arm_check(g);
-		} else if (g->first_answers >= g->n || now - g->t_open > PARK_MAX_S) {
+		} else if (g->first_answers >= g->n || now - g->t_open > g->open_s + PARK_MAX_S) {
 			ready(g, g->first_answers);
 		} else {
 			arm_check(g);
@@ -926,8 +943,9 @@ static void report(struct lp *g)
 	lats_sort(&g->paced);
 	lats_sort(&g->burst);
 	lats_sort(&g->lag);
-	printf("lpgen %s: n %ld m %ld rate %.0f/s hold %ld s\n",
-	       g->mode == MODE_LONGPOLL ? "longpoll" : "poll", g->n, g->m, g->rate, g->hold_s);
+	printf("lpgen %s: n %ld m %ld rate %.0f/s open %.1f s hold %ld s\n",
+	       g->mode == MODE_LONGPOLL ? "longpoll" : "poll", g->n, g->m, g->rate, g->open_s,
+	       g->hold_s);
 	printf("memory: rss_idle %ld KiB rss_waiting %ld KiB per_waiter %.2f KiB ready %ld of %ld "
 	       "after %.2f s\n",
 	       g->rss_idle, g->rss_wait, per, g->ready, g->n, g->t_ready - g->t_open);
@@ -957,7 +975,7 @@ static void report(struct lp *g)
 static void usage(void)
 {
 	fprintf(stderr, "usage: lpgen longpoll|poll URL REDIS_PORT DECIDE_LUA WORKER_PID N M RATE "
-	                "[HOLD_S]\n");
+	                "[OPEN_S [HOLD_S]]\n");
 }
 
 int main(int argc, char **argv)
@@ -967,7 +985,7 @@ int main(int argc, char **argv)
 	struct timeval runmax = { RUN_MAX_S, 0 };
 	int ret = 1;
 
-	if (argc < 9 || argc > 10 ||
+	if (argc < 9 || argc > 11 ||
 	    (strcmp(argv[1], "longpoll") != 0 && strcmp(argv[1], "poll") != 0)) {
 		usage();
 		return 2;
@@ -978,10 +996,11 @@ int main(int argc, char **argv)
 	g.n = atol(argv[6]);
 	g.m = atol(argv[7]);
 	g.rate = atof(argv[8]);
-	g.hold_s = argc == 10 ? atol(argv[9]) : 10;
+	g.open_s = argc >= 10 ? atof(argv[9]) : 5;
+	g.hold_s = argc >= 11 ? atol(argv[10]) : 10;
 	if (g.redis_port < 1 || g.redis_port > 65535 || g.pid < 1 || g.n < 1 ||
 	    g.n > MAX_BROWSERS || g.m < 0 || g.m > g.n || g.rate <= 0 || g.rate > 1e5 ||
-	    g.hold_s < 1 || g.hold_s > 300) {
+	    !(g.open_s >= 0.1 && g.open_s <= 60) || g.hold_s < 1 || g.hold_s > 20) {
 		usage();
 		return 2;
 	}
