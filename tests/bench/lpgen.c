@@ -45,8 +45,10 @@
  *   run: time T s served S req worker_cpu C s       (from the first browser to the end)
  * "wrong": an answer other than scanned before the decision or approved after it (an approved
  * before the decision is wrong too); "errors": a request that failed (connection, timeout);
- * "missing": decided browsers without their approved answer at the end; "reasks" (longpoll):
- * parked requests answered scanned after qr.wait_s and asked again, as the page does. On
+ * after either the browser asks again, as the pages do, at most MAX_RETRIES times. "missing":
+ * decided browsers with no approved answer at the end; "reasks" (longpoll): parked requests
+ * answered scanned after qr.wait_s and asked again, as the page does. Latency runs from
+ * handing the EVALSHA to hiredis (written on the loop's next turn). On
  * stderr: how late the generator's timers woke it and the CPU time it used (its own noise),
  * and the first wrong answer, if any.
  * Exit status: 0 done (whatever authd answered), 1 setup failed (Redis, the script, the worker
@@ -156,7 +158,6 @@ struct lp {
 	long approved, wrong, errors, reasks;
 	char wrong_sample[256];
 	struct lats paced, burst, lag;
-	int status; /* exit status */
 };
 
 static double now_s(void)
@@ -458,18 +459,18 @@ static void on_answer(struct evhttp_request *req, void *arg)
 		return;
 	case ANS_IS_OTHER:
 		wrong(g, b, why);
-		settled(g, b);
-		return;
+		break;
 	case ANS_IS_ERROR:
 		g->errors++;
 		if (g->wrong_sample[0] == '\0')
 			snprintf(g->wrong_sample, sizeof(g->wrong_sample), "qid %s: %s", b->qid, why);
-		/* the page asks again after a failed fetch; a bounded number of times here */
-		if (b->retries++ >= MAX_RETRIES ||
-		    (g->mode == MODE_LONGPOLL && ask(b) != 0))
-			settled(g, b);
-		return;
+		break;
 	}
+	/* Both pages ask again after an answer without a status (a 503) or a failed fetch:
+	 * longpoll at once (here also after a failed fetch, where the page waits 2 s), poll at its
+	 * next second. Here a bounded number of times. */
+	if (b->retries++ >= MAX_RETRIES || (g->mode == MODE_LONGPOLL && ask(b) != 0))
+		settled(g, b);
 }
 
 /* When browser i arrives. */
@@ -627,6 +628,12 @@ static void decide(struct lp *g, struct browser *b, int burst)
 	b->burst = burst != 0;
 	b->t_dec = now_s();
 	g->decided++;
+	if (b->done) { /* gave up before (too many failures): no answer to wait for */
+		if (b->burst)
+			g->answered_burst++;
+		else
+			g->answered_paced++;
+	}
 	if (g->ac == NULL ||
 	    redisAsyncCommand(g->ac, on_decided, b, "EVALSHA %s 1 %s %s %s approve 1 %s %lld %s %s",
 	                      g->sha, key, b->id, b->nonce, AMR, (long long)time(NULL),
@@ -926,7 +933,7 @@ static void shuffle(size_t *v, size_t n)
 
 static void report(struct lp *g)
 {
-	long missing = 0;
+	long missing = g->decided - g->approved; /* each decided browser is approved once at most */
 	double per = g->ready > 0 && g->rss_idle >= 0 && g->rss_wait >= 0
 	                     ? (double)(g->rss_wait - g->rss_idle) / (double)g->ready
 	                     : NAN;
@@ -936,10 +943,6 @@ static void report(struct lp *g)
 	                      : -1;
 	struct rusage ru;
 
-	/* decided browsers still without an answer (wrong or failed ones are counted apart) */
-	for (long i = 0; i < g->n; i++)
-		if (g->br[i].t_dec > 0 && !g->br[i].done)
-			missing++;
 	lats_sort(&g->paced);
 	lats_sort(&g->burst);
 	lats_sort(&g->lag);
