@@ -1,8 +1,9 @@
 /*
  * lpgen — the long-poll benchmark's generator: N browsers waiting on their QR logins against
  * one authd worker, and the app's decisions arriving for them. One thread, one libevent loop,
- * one HTTP/1.1 keep-alive connection per browser on loopback (evhttp client), hiredis async
- * for the Redis side, the project's sec.c (OpenSSL) for random values and SHA-256. Written in C
+ * one HTTP/1.1 keep-alive connection per browser on loopback (a bufferevent each, requests
+ * written and answers parsed by hand; evhttp's client only for /metrics), hiredis async for the
+ * Redis side, the project's sec.c (OpenSSL) for random values and SHA-256. Written in C
  * so that 10,000 browsers fit in one process and what it measures is authd, not the generator.
  *
  *   lpgen longpoll URL REDIS_PORT DECIDE_LUA WORKER_PID N M RATE [OPEN_S [HOLD_S]]
@@ -38,7 +39,7 @@
  * Output (stdout), one line each:
  *   lpgen MODE: n N m M rate R/s open O s hold H s
  *   memory: rss_idle X KiB rss_waiting Y KiB per_waiter Z KiB ready A of N after T s
- *   hold: served S req rate Q/s worker_cpu C s
+ *   hold: served S req rate Q/s worker_cpu C s answers_seen A time T s
  *   paced: n M p50 X ms p99 Y ms max Z ms
  *   burst: n K p50 X ms p99 Y ms max Z ms
  *   answers: approved A wrong W errors E missing M reasks R decide_failed D
@@ -55,19 +56,22 @@
  * PID, the fd limit), 2 usage.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <limits.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +92,7 @@
 #define METRICS_TIMEOUT  10
 #define MAX_RETRIES      3   /* a browser whose request failed asks again, this many times */
 #define LUA_MAX          65536
+#define RESP_MAX         16384 /* bytes: a status answer is a few hundred */
 #define AMR              "[\"hwk\",\"pin\"]"
 #define EV_CHANNEL       "eid:ev"
 #define ANS_APPROVED     "{\"status\":\"approved\"}"
@@ -103,7 +108,7 @@ struct lp;
 
 struct browser {
 	struct lp *g;
-	struct evhttp_connection *evcon;
+	struct bufferevent *bev; /* NULL until its first ask, and after authd closed it */
 	char qid[24], cookie[48], id[16], nonce[24];
 	double t_dec; /* when its decision was sent; 0 = not decided */
 	unsigned busy : 1, done : 1, seen : 1, burst : 1;
@@ -148,14 +153,14 @@ struct lp {
 	long rss_idle, rss_wait, ready;
 	/* hold */
 	double t_hold0, t_hold1, cpu_hold0, cpu_hold1;
-	long served_hold0, served_hold1;
+	long served_hold0, served_hold1, answers_hold0, answers_hold1;
 	/* decisions */
 	double t_dec0, dec_at, t_last_dec;
 	long decided, answered_paced, answered_burst, decide_failed;
 	/* run */
 	double t_run0, t_run1, cpu_run0, cpu_run1;
 	long served_run0, served_run1;
-	long approved, wrong, errors, reasks;
+	long answers, sent, approved, wrong, errors, reasks;
 	char wrong_sample[256];
 	struct lats paced, burst, lag;
 };
@@ -352,53 +357,147 @@ static void scrape(struct lp *g, scrape_fn then)
 	}
 }
 
-/* --- the browsers --- */
+/* --- the browsers: HTTP/1.1 by hand on a bufferevent each (evhttp's client cost the
+ * generator, which shares its CPU with Redis, about twice as much per request) --- */
 
-static void on_answer(struct evhttp_request *req, void *arg);
+static void answer(struct browser *b, enum ans a, const char *why);
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
 
-static int ask(struct browser *b)
+static int conn_open(struct browser *b)
 {
 	struct lp *g = b->g;
-	struct evhttp_request *req = evhttp_request_new(on_answer, b);
-	struct evkeyvalq *h;
-	char path[96], cookie[64];
+	struct sockaddr_in sin;
 
-	if (req == NULL)
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)g->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((b->bev = bufferevent_socket_new(g->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return -1;
-	snprintf(path, sizeof(path), "/qr/status?qid=%s%s", b->qid,
-	         g->mode == MODE_LONGPOLL ? "&since=scanned" : "");
-	snprintf(cookie, sizeof(cookie), "eid_tx=%s", b->cookie);
-	h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", g->hosthdr);
-	evhttp_add_header(h, "Cookie", cookie);
-	if (evhttp_make_request(b->evcon, req, EVHTTP_REQ_GET, path) != 0)
+	bufferevent_setcb(b->bev, on_read, NULL, on_event, b);
+	if (bufferevent_enable(b->bev, EV_READ | EV_WRITE) != 0 ||
+	    bufferevent_socket_connect(b->bev, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		bufferevent_free(b->bev);
+		b->bev = NULL;
 		return -1;
-	b->busy = 1;
+	}
 	return 0;
 }
 
-static enum ans classify(struct evhttp_request *req, char *why, size_t whylen)
+static void conn_close(struct browser *b)
 {
-	struct evbuffer *in;
-	char body[64];
-	ev_ssize_t k;
-	size_t n;
-	int code = req != NULL ? evhttp_request_get_response_code(req) : 0;
+	if (b->bev != NULL)
+		bufferevent_free(b->bev);
+	b->bev = NULL;
+}
 
-	if (code == 0) {
-		snprintf(why, whylen, "no answer (connection failed or timed out)");
-		return ANS_IS_ERROR;
+/* Sends the browser's status request on its connection (a new one if it has none). The
+ * answer's deadline runs while the request is out, not while the connection idles. */
+static int ask(struct browser *b)
+{
+	struct lp *g = b->g;
+	struct timeval tv = { g->mode == MODE_LONGPOLL ? LP_HTTP_TIMEOUT : POLL_HTTP_TIMEOUT, 0 };
+
+	if (b->bev == NULL && conn_open(b) != 0)
+		return -1;
+	if (evbuffer_add_printf(bufferevent_get_output(b->bev),
+	                        "GET /qr/status?qid=%s%s HTTP/1.1\r\nHost: %s\r\n"
+	                        "Cookie: eid_tx=%s\r\n\r\n",
+	                        b->qid, g->mode == MODE_LONGPOLL ? "&since=scanned" : "",
+	                        g->hosthdr, b->cookie) < 0) {
+		conn_close(b);
+		return -1;
 	}
-	in = evhttp_request_get_input_buffer(req);
-	n = evbuffer_get_length(in);
-	k = evbuffer_copyout(in, body, sizeof(body) - 1);
-	body[k > 0 ? k : 0] = '\0';
-	if (code == 200 && n == strlen(ANS_APPROVED) && strcmp(body, ANS_APPROVED) == 0)
+	bufferevent_set_timeouts(b->bev, &tv, NULL);
+	b->busy = 1;
+	g->sent++;
+	return 0;
+}
+
+/* The value of Content-Length in a header block (from the status line to the blank line), or
+ * -1. authd always sends one (evhttp). */
+static long content_length(const char *h, size_t n)
+{
+	static const char name[] = "content-length:";
+	const char *p = h, *end = h + n;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p++;
+		if ((size_t)(end - p) > sizeof(name) && strncasecmp(p, name, sizeof(name) - 1) == 0)
+			return strtol(p + sizeof(name) - 1, NULL, 10);
+	}
+	return -1;
+}
+
+static enum ans classify(int code, const char *body, size_t n, char *why, size_t whylen)
+{
+	if (code == 200 && n == strlen(ANS_APPROVED) && memcmp(body, ANS_APPROVED, n) == 0)
 		return ANS_IS_APPROVED;
-	if (code == 200 && n == strlen(ANS_SCANNED) && strcmp(body, ANS_SCANNED) == 0)
+	if (code == 200 && n == strlen(ANS_SCANNED) && memcmp(body, ANS_SCANNED, n) == 0)
 		return ANS_IS_SCANNED;
-	snprintf(why, whylen, "HTTP %d %s", code, body);
+	snprintf(why, whylen, "HTTP %d %.*s", code, (int)(n < 64 ? n : 64), body);
 	return ANS_IS_OTHER;
+}
+
+/* Every complete response in the input: status line, headers, Content-Length bytes of body. */
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct browser *b = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char why[128];
+
+	for (;;) {
+		size_t len = evbuffer_get_length(in), hlen;
+		const char *p, *blank;
+		long cl;
+		int code;
+
+		if (len == 0)
+			return;
+		p = (const char *)evbuffer_pullup(in, -1);
+		if ((blank = memmem(p, len, "\r\n\r\n", 4)) == NULL) {
+			if (len <= RESP_MAX)
+				return; /* the rest is on its way */
+			hlen = len;
+			goto bad;
+		}
+		hlen = (size_t)(blank - p) + 4;
+		if (len < 12 || memcmp(p, "HTTP/1.", 7) != 0 ||
+		    (code = atoi(p + 9)) < 100 || (cl = content_length(p, hlen)) < 0 ||
+		    cl > RESP_MAX)
+			goto bad;
+		if (len < hlen + (size_t)cl)
+			return;
+		{
+			enum ans a = classify(code, p + hlen, (size_t)cl, why, sizeof(why));
+
+			evbuffer_drain(in, hlen + (size_t)cl);
+			if (b->busy)
+				answer(b, a, why);
+		}
+		if (b->bev != bev)
+			return; /* answer() closed it */
+	}
+bad:
+	conn_close(b);
+	if (b->busy)
+		answer(b, ANS_IS_ERROR, "not an HTTP/1.1 response with Content-Length");
+}
+
+/* The connection ended (closed by authd, failed, or no answer in time): an answer awaited on
+ * it is a failure; the next ask opens a new one. */
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct browser *b = arg;
+
+	(void)bev;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
+		return; /* connected */
+	conn_close(b);
+	if (b->busy)
+		answer(b, ANS_IS_ERROR,
+		       what & BEV_EVENT_TIMEOUT ? "no answer in time" : "connection closed or failed");
 }
 
 static void wrong(struct lp *g, const struct browser *b, const char *why)
@@ -421,15 +520,16 @@ static void settled(struct lp *g, struct browser *b)
 	}
 }
 
-static void on_answer(struct evhttp_request *req, void *arg)
+/* The browser's request was answered (or failed: ANS_IS_ERROR). */
+static void answer(struct browser *b, enum ans a, const char *why)
 {
-	struct browser *b = arg;
 	struct lp *g = b->g;
-	char why[128];
-	enum ans a = classify(req, why, sizeof(why));
 	double t = now_s();
 
 	b->busy = 0;
+	if (b->bev != NULL)
+		bufferevent_set_timeouts(b->bev, NULL, NULL);
+	g->answers++;
 	if (!b->seen) {
 		b->seen = 1;
 		g->first_answers++;
@@ -707,6 +807,7 @@ static void hold_started(struct lp *g, const struct mx *m)
 	struct timeval tv = { (time_t)g->hold_s, 0 };
 
 	g->served_hold0 = m->served;
+	g->answers_hold0 = g->answers;
 	g->cpu_hold0 = cpu_of(g->pid);
 	g->t_hold0 = now_s();
 	evtimer_add(g->check_ev, &tv);
@@ -723,6 +824,7 @@ static void hold_ended(struct lp *g, const struct mx *m)
 	g->cpu_hold1 = cpu_of(g->pid);
 	g->t_hold1 = now_s();
 	g->served_hold1 = m->served;
+	g->answers_hold1 = g->answers;
 	begin_paced(g);
 }
 
@@ -952,8 +1054,9 @@ static void report(struct lp *g)
 	printf("memory: rss_idle %ld KiB rss_waiting %ld KiB per_waiter %.2f KiB ready %ld of %ld "
 	       "after %.2f s\n",
 	       g->rss_idle, g->rss_wait, per, g->ready, g->n, g->t_ready - g->t_open);
-	printf("hold: served %ld req rate %.1f/s worker_cpu %.2f s\n", served,
-	       hold > 0 ? (double)served / hold : NAN, g->cpu_hold1 - g->cpu_hold0);
+	printf("hold: served %ld req rate %.1f/s worker_cpu %.2f s answers_seen %ld time %.2f s\n",
+	       served, hold > 0 ? (double)served / hold : NAN, g->cpu_hold1 - g->cpu_hold0,
+	       g->answers_hold1 - g->answers_hold0, hold);
 	printf("paced: n %zu p50 %.2f ms p99 %.2f ms max %.2f ms\n", g->paced.n, q(&g->paced, 0.5),
 	       q(&g->paced, 0.99), q(&g->paced, 1));
 	printf("burst: n %zu p50 %.2f ms p99 %.2f ms max %.2f ms\n", g->burst.n, q(&g->burst, 0.5),
@@ -966,9 +1069,9 @@ static void report(struct lp *g)
 	       g->cpu_run1 - g->cpu_run0);
 	fflush(stdout);
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(stderr, "lpgen: timers late by p99 %.3f ms max %.3f ms; poll slots skipped %ld; "
-	                "cpu %.2f s\n",
-	        q(&g->lag, 0.99), q(&g->lag, 1), g->skipped,
+	fprintf(stderr, "lpgen: timers late by p99 %.3f ms max %.3f ms; asks sent %ld answered %ld, "
+	                "poll slots skipped %ld; cpu %.2f s\n",
+	        q(&g->lag, 0.99), q(&g->lag, 1), g->sent, g->answers, g->skipped,
 	        (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 	                (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	if (g->wrong_sample[0] != '\0')
@@ -1033,19 +1136,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	evhttp_connection_set_timeout(g.mcon, METRICS_TIMEOUT);
-	for (long i = 0; i < g.n; i++) {
-		struct browser *b = &g.br[i];
-
-		b->g = &g;
-		if ((b->evcon = evhttp_connection_base_new(g.base, NULL, g.host,
-		                                           (unsigned short)g.port)) == NULL) {
-			fprintf(stderr, "lpgen: libevent setup failed\n");
-			goto out;
-		}
-		evhttp_connection_set_timeout(b->evcon, g.mode == MODE_LONGPOLL ? LP_HTTP_TIMEOUT
-		                                                                : POLL_HTTP_TIMEOUT);
-		evhttp_connection_set_retries(b->evcon, 0);
-	}
+	for (long i = 0; i < g.n; i++)
+		g.br[i].g = &g;
 	if ((g.ac = redisAsyncConnect("127.0.0.1", g.redis_port)) == NULL || g.ac->err) {
 		fprintf(stderr, "lpgen: Redis: %s\n", g.ac ? g.ac->errstr : "out of memory");
 		if (g.ac != NULL)
@@ -1084,8 +1176,7 @@ out:
 	if (g.ac != NULL)
 		redisAsyncFree(g.ac); /* pending callbacks get NULL: counted, never printed */
 	for (long i = 0; g.br != NULL && i < g.n; i++)
-		if (g.br[i].evcon != NULL)
-			evhttp_connection_free(g.br[i].evcon);
+		conn_close(&g.br[i]);
 	if (g.mcon != NULL)
 		evhttp_connection_free(g.mcon);
 	if (g.slot_ev != NULL)
