@@ -26,7 +26,9 @@
 #     all must be 0; and authd's log checked for crashes, the parked count after the run.
 # Placement (2 CPUs): all of authd on CPU 0; lpgen and Redis on the last CPU. lpgen is one
 # thread: in the poll run it does N requests/s itself, and how late its timers woke is printed
-# (when high, the generator's CPU was the limit, not authd).
+# (when high, the generator's CPU was the limit, not authd). Noise: the CPU time the machine
+# spent on other processes during each run (/proc/stat's busy time minus authd's, Redis's and
+# lpgen's) is printed; where it is more than a few percent, the run measured the machine.
 # Descriptors: the worker and lpgen each hold one per browser; the soft limit is raised to
 # N + 1024, and N is lowered (and said so) when the hard limit is below that.
 # Everything binds to 127.0.0.1; everything started is stopped by PID; every wait is bounded.
@@ -86,15 +88,28 @@ authd_down() {
 	E2E_PIDS=("${keep[@]}")
 }
 
+HZ=$(getconf CLK_TCK)
+# busy: the machine's CPU seconds not idle (user nice system irq softirq steal); ours: authd's
+# (master and worker) and Redis's.
+busy() { awk -v hz="$HZ" '$1 == "cpu" {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
+ours() { cat "/proc/$AUTHD_PID/stat" "/proc/$WORKER_PID/stat" "/proc/$REDIS_PID/stat" |
+	sed 's/.*) //' | awk -v hz="$HZ" '{t += $12 + $13} END {printf "%.2f", t / hz}'; }
+
 # run MODE: one lpgen run against a fresh authd; its output in $E2E_DIR/MODE.out, .err; the
-# parked count and the worker's RSS after lpgen has gone in MODE.after.
+# parked count and the worker's RSS after lpgen has gone in MODE.after; the CPU seconds of
+# other processes during the run, and the machine's busy seconds, in MODE.noise.
 run() {
-	local mode=$1 rc=0 w after
+	local mode=$1 rc=0 w after b0 o0 t0
 	authd_up
 	echo "  $mode: authd $AUTHD_PID, worker $WORKER_PID; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	b0=$(busy); o0=$(ours); t0=$(date +%s.%N)
 	taskset -c $LOAD_CPU "$LPGEN" "$mode" "$(url '')" "$REDIS_PORT" "$REPO/authd/lua/qr_decide.lua" \
 		"$WORKER_PID" "$N" "$M" "$RATE" "$OPEN_S" "$HOLD" >"$E2E_DIR/$mode.out" 2>"$E2E_DIR/$mode.err" || rc=$?
+	awk -v b0="$b0" -v b1="$(busy)" -v o0="$o0" -v o1="$(ours)" -v t0="$t0" -v t1="$(date +%s.%N)" \
+		-v l="$(awk '$2 == "timers" {print $(NF - 1)}' "$E2E_DIR/$mode.err")" \
+		'BEGIN {o = (b1 - b0) - (o1 - o0) - l; printf "%.1f %.1f %.1f", o < 0 ? 0 : o, b1 - b0, t1 - t0}' >"$E2E_DIR/$mode.noise"
 	sed 's/^/    /' "$E2E_DIR/$mode.out" "$E2E_DIR/$mode.err"
+	echo "    other processes: $(cut -d' ' -f1 "$E2E_DIR/$mode.noise") CPU s of $(cut -d' ' -f2 "$E2E_DIR/$mode.noise") busy in $(cut -d' ' -f3 "$E2E_DIR/$mode.noise") s"
 	[ "$rc" = 0 ] || { echo "bench: lpgen $mode exited $rc"; exit 1; }
 	# the browsers' connections are closed: nothing may stay parked (bounded wait)
 	for _ in $(seq 50); do
@@ -142,6 +157,8 @@ row "parked after the run / worker RSS after" "$(cut -d' ' -f1 "$E2E_DIR/longpol
 	"$(cut -d' ' -f1 "$E2E_DIR/poll.after") / $(mib "$(cut -d' ' -f2 "$E2E_DIR/poll.after")")"
 noise() { awk '$2 == "timers" {print $6 "/" $9 " ms, lpgen CPU " $(NF - 1) " s"}' "$E2E_DIR/$1.err"; }
 echo "noise: lpgen's timers late by p99/max: long-poll $(noise longpoll); poll $(noise poll)"
+echo "noise: other processes' CPU s during the run (of the machine's busy s, in wall s): long-poll" \
+	"$(awk '{print $1 " (" $2 " in " $3 ")"}' "$E2E_DIR/longpoll.noise"), poll $(awk '{print $1 " (" $2 " in " $3 ")"}' "$E2E_DIR/poll.noise")"
 if grep -qE '"ev":"bug"|signal 11|signal 6|"lvl":"error"' "$E2E_DIR/authd.log"; then
 	echo "authd.log:"; grep -m5 -E '"ev":"bug"|signal|"lvl":"error"' "$E2E_DIR/authd.log"
 fi
