@@ -357,8 +357,7 @@ static void scrape(struct lp *g, scrape_fn then)
 	}
 }
 
-/* --- the browsers: HTTP/1.1 by hand on a bufferevent each (evhttp's client cost the
- * generator, which shares its CPU with Redis, about twice as much per request) --- */
+/* --- the browsers: HTTP/1.1 by hand on a bufferevent each --- */
 
 static void answer(struct browser *b, enum ans a, const char *why);
 static void on_read(struct bufferevent *bev, void *arg);
@@ -459,7 +458,6 @@ static void on_read(struct bufferevent *bev, void *arg)
 		if ((blank = memmem(p, len, "\r\n\r\n", 4)) == NULL) {
 			if (len <= RESP_MAX)
 				return; /* the rest is on its way */
-			hlen = len;
 			goto bad;
 		}
 		hlen = (size_t)(blank - p) + 4;
