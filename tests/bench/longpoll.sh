@@ -148,7 +148,8 @@ row "worker RSS with N waiting" "$(mib "$(v longpoll memory rss_waiting)")" "$(m
 row "KiB per waiting browser" "$(v longpoll memory per_waiter)" "$(v poll memory per_waiter)"
 row "approval -> answer, $M at $RATE/s: p50/p99/max ms" "$(lat longpoll paced)" "$(lat poll paced)"
 row "approval -> answer, $((N - M)) at once: p50/p99/max ms" "$(lat longpoll burst)" "$(lat poll burst)"
-row "/qr/status req/s served while waiting" "$(v longpoll hold rate | tr -d /s)" "$(v poll hold rate | tr -d /s)"
+rate() { echo "$(v "$1" hold rate | tr -d /s) / $(awk -v a="$(v "$1" hold answers_seen)" -v t="$(v "$1" hold time)" 'BEGIN {printf "%.1f", a / t}')"; }
+row "/qr/status req/s while waiting: authd / browsers" "$(rate longpoll)" "$(rate poll)"
 row "worker CPU s while waiting (${HOLD} s)" "$(v longpoll hold worker_cpu)" "$(v poll hold worker_cpu)"
 row "worker CPU s per s while waiting" "$(persec "$(v longpoll hold worker_cpu)" "$HOLD")" "$(persec "$(v poll hold worker_cpu)" "$HOLD")"
 row "worker CPU s, whole run" "$(v longpoll run worker_cpu) in $(v longpoll run time) s, $(v longpoll run served) req" \

@@ -90,6 +90,7 @@
 #define LP_HTTP_TIMEOUT  90  /* s: above qr.wait_s (60), or evhttp gives up on a parked ask */
 #define POLL_HTTP_TIMEOUT 10
 #define METRICS_TIMEOUT  10
+#define METRICS_RETRIES  2
 #define MAX_RETRIES      3   /* a browser whose request failed asks again, this many times */
 #define LUA_MAX          65536
 #define RESP_MAX         16384 /* bytes: a status answer is a few hundred */
@@ -1134,6 +1135,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	evhttp_connection_set_timeout(g.mcon, METRICS_TIMEOUT);
+	/* authd closes a keep-alive connection idle for limits.timeout_s (10 s, as long as the
+	 * default hold): a scrape then finds it closed and must be sent again on a new one */
+	evhttp_connection_set_retries(g.mcon, METRICS_RETRIES);
 	for (long i = 0; i < g.n; i++)
 		g.br[i].g = &g;
 	if ((g.ac = redisAsyncConnect("127.0.0.1", g.redis_port)) == NULL || g.ac->err) {
