@@ -50,6 +50,12 @@ $(B)/bench/loadgen: tests/bench/loadgen.c $(B)/libauthd.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iauthd -o $@ $< $(B)/libauthd.a $(LDLIBS) -lm
 
+# The long-poll benchmark's generator (tests/bench/lpgen.c): evhttp client, hiredis async and
+# the daemon's sec.c (random values, SHA-256, base64url).
+$(B)/bench/lpgen: tests/bench/lpgen.c $(B)/libauthd.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iauthd -o $@ $< $(B)/libauthd.a $(LDLIBS) -lm
+
 # Unit tests link the tools' library too (test_rp tests tools/lib/rp.c); unused members of an
 # archive are not linked in.
 $(B)/tests/%: tests/unit/%.c $(B)/libtools.a $(B)/libauthd.a
@@ -77,13 +83,14 @@ run: deps
 	@tools/run.sh $(B)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS) $(B)/bench/loadgen
+	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS) $(B)/bench/loadgen $(B)/bench/lpgen
 	@tests/bench/discovery.sh $(B)/authd
 	@tests/bench/login_storm.sh $(B)
 	@tests/bench/tokens.sh $(B)
+	@tests/bench/longpoll.sh $(B)
 
 clean:
 	rm -rf build build-asan
 
 .PHONY: all deps keys test asan run bench clean
--include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d) $(B)/bench/loadgen.d
+-include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d) $(B)/bench/loadgen.d $(B)/bench/lpgen.d
