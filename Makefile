@@ -56,6 +56,31 @@ $(B)/tests/%: tests/unit/%.c $(B)/libtools.a $(B)/libauthd.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iauthd -Itools/lib -o $@ $< $(B)/libtools.a $(B)/libauthd.a $(CMOCKA) $(LDLIBS)
 
+# Fuzzing (tests/fuzz/README.md): one libFuzzer harness per untrusted input, built by clang with
+# ASan and UBSan in their own directory (the daemon's objects too: flags never mix). `make fuzz`
+# runs each for FUZZ_SECONDS on a scratch copy of its corpus; `make fuzz-regress` runs each once
+# over its corpus and its kept crashes (tests/fuzz/regress/), without fuzzing.
+FUZZ_B       := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_ONLY    ?=
+FUZZ_EXTRA   := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all
+FUZZERS      := $(patsubst tests/fuzz/fuzz_%.c,$(B)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(B)/libauthd.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Iauthd -o $@ $< $(B)/libauthd.a $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang EXTRA="$(FUZZ_EXTRA)" \
+	  $(patsubst $(B)/%,$(FUZZ_B)/%,$(FUZZERS))
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh fuzz $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_ONLY)
+
+fuzz-regress: fuzz-build
+	@tests/fuzz/run.sh regress $(FUZZ_B) $(FUZZ_ONLY)
+
 deps:
 	@tools/deps.sh
 
@@ -83,7 +108,8 @@ bench: deps
 	@tests/bench/tokens.sh $(B)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan $(FUZZ_B)
 
-.PHONY: all deps keys test asan run bench clean
--include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d) $(B)/bench/loadgen.d
+.PHONY: all deps keys test asan run bench fuzz fuzz-build fuzz-regress clean
+-include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d) $(B)/bench/loadgen.d \
+         $(FUZZERS:=.d)
