@@ -72,8 +72,8 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(B)/libauthd.a
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -Iauthd -o $@ $< $(B)/libauthd.a $(LDLIBS)
 
 fuzz-build:
-	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang EXTRA="$(FUZZ_EXTRA)" \
-	  $(patsubst $(B)/%,$(FUZZ_B)/%,$(FUZZERS))
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang EXTRA="$(FUZZ_EXTRA)" fuzz-bins
+fuzz-bins: $(FUZZERS)
 
 fuzz: fuzz-build
 	@tests/fuzz/run.sh fuzz $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_ONLY)
@@ -110,6 +110,6 @@ bench: deps
 clean:
 	rm -rf build build-asan $(FUZZ_B)
 
-.PHONY: all deps keys test asan run bench fuzz fuzz-build fuzz-regress clean
+.PHONY: all deps keys test asan run bench fuzz fuzz-build fuzz-bins fuzz-regress clean
 -include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d) $(B)/bench/loadgen.d \
          $(FUZZERS:=.d)
