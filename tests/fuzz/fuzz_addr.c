@@ -24,7 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cidr v[NRANGES];
+	struct cidr v[NRANGES] = { 0 };
 	struct errbuf eb = { 0 };
 	char *s, *peer, *xff, *line, *save = NULL, out[64], net[INET6_ADDRSTRLEN];
 	size_t n = 0;

@@ -24,7 +24,7 @@
 #include "fuzz.h"
 #include "lim.h"
 
-static char file_a[128], file_b[128], clients_dir[128];
+static char clients_dir[128], file_a[sizeof(clients_dir) + 8], file_b[sizeof(clients_dir) + 8];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
