@@ -7,6 +7,7 @@
 #include "accounts.h"
 #include "clients.h"
 #include "form.h"
+#include "js.h"
 #include "sec.h"
 
 #define UNRESERVED                                                                                 \
@@ -91,41 +92,6 @@ static const char *locale_pick(const char *s)
 	return "vi";
 }
 
-/* Strict UTF-8, as JSON parsers read it (RFC 8259 §8.1): no stray continuation bytes,
- * overlong forms, surrogates or code points past U+10FFFF. */
-static int utf8_ok(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	while (*s != '\0') {
-		unsigned long cp;
-		int n;
-
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf)
-			cp = *s & 0x1fu, n = 1;
-		else if (*s >= 0xe0 && *s <= 0xef)
-			cp = *s & 0x0fu, n = 2;
-		else if (*s >= 0xf0 && *s <= 0xf4)
-			cp = *s & 0x07u, n = 3;
-		else
-			return 0;
-		for (int i = 1; i <= n; i++) { /* stops at the NUL: never steps over it */
-			if ((s[i] & 0xc0u) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i] & 0x3fu);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		s += n + 1;
-	}
-	return 1;
-}
-
 static int is_b64url43(const char *s)
 {
 	return s != NULL && strlen(s) == 43 &&
@@ -189,7 +155,7 @@ int authz_parse(const struct clientset *cs, const struct form *f, struct authz *
 		return fail(e, 0, "invalid_request", "nonce is too long");
 	/* The nonce is copied into the ID token's JSON: bytes that are not UTF-8 would make a token
 	 * no JSON parser (ours included) reads. State only travels percent-encoded in URLs. */
-	if (az->nonce != NULL && !utf8_ok(az->nonce))
+	if (az->nonce != NULL && !js_utf8_ok(az->nonce))
 		return fail(e, 0, "invalid_request", "nonce must be UTF-8 text");
 	if (prompt != NULL && prompt_parse(prompt, &az->prompt) != 0)
 		return fail(e, 0, "invalid_request", "prompt has an unknown value");
