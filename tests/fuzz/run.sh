@@ -12,6 +12,7 @@
 # present. Each run is appended to BUILD/fuzz.log (date, name, seconds, runs, coverage, result).
 # regress: every file of tests/fuzz/corpus/NAME and tests/fuzz/regress/NAME, once, no fuzzing.
 # Both end with "N passed, N failed" (failed = a harness crashed) and exit 1 if any failed.
+# Afterwards /tmp/authd-fuzz-NAME.* (a harness's fixtures, left behind by a crash) is removed.
 set -uo pipefail
 mode=${1:?mode}; build=${2:?build dir}; shift 2
 secs=60
@@ -80,6 +81,8 @@ for n in "${names[@]}"; do
 		"${cov:-cov: ?}" "$(ls "$run/corpus" | wc -l)" "$res"
 	printf '%s\t%s\t%.0f\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$n" "$dt" "${runs:-0}" \
 		"${cov:-?}" "${res%% *}" >> "$build/fuzz.log"
+	# a harness that crashed could not remove its temporary directory (fuzz.h)
+	rm -rf /tmp/authd-fuzz-"$n".*
 done
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
