@@ -9,7 +9,9 @@
  *     acct_dob_parse, acct_name_eq and acct_activation_decide against a registry record,
  *     pass_password_policy, pass_passcode_policy, acct_challenge_check, acct_id_mask /
  *     acct_phone_mask, qr_parse (payload), base64url decoding of sod / dg1 (level 2 by chip);
- *   - keys_jwk_parse and keys_thumbprint on device_key (activation: the app's public key).
+ *   - keys_jwk_parse and keys_thumbprint on device_key (activation: the app's public key);
+ *   - js.c's strict getters (js_str, js_int, js_bool, js_str_list, js_only_keys), what config
+ *     files and registrations go through, on the same object.
  * Each input gets a fresh request (its arena is reset, its evhttp request freed). */
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -22,6 +24,7 @@
 #include "chip.h"
 #include "fuzz.h"
 #include "http.h"
+#include "js.h"
 #include "keys.h"
 #include "pass.h"
 #include "qr.h"
@@ -148,6 +151,40 @@ static void members_check(struct req *r)
 	}
 }
 
+/* js.c's strict getters (what config files and registrations go through) on the same object:
+ * what they accept is within their limits. */
+static void getters_check(json_t *j)
+{
+	static const char *const allowed[] = { "id_number", "phone", "full_name", "minutes", NULL };
+	struct errbuf eb = { 0 };
+	char *s = NULL, **l = NULL;
+	long long n = 0;
+	int b = 0;
+
+	if (js_str(j, "full_name", "full_name", 1, ACCT_NAME_MAX, &s, &eb) == 0 && s != NULL) {
+		FUZZ_CHECK(s[0] != '\0' && strlen(s) <= ACCT_NAME_MAX && !js_has_ctl(s) &&
+		                   js_utf8_ok(s),
+		           "js_str accepted a bad string");
+		free(s);
+	}
+	if (js_int(j, "minutes", "minutes", 0, 1, 43200, &n, &eb) == 0)
+		FUZZ_CHECK(n >= 0 && n <= 43200, "js_int out of range");
+	js_bool(j, "require_pkce", "require_pkce", 0, &b, &eb);
+	if (js_str_list(j, "redirect_uris", "redirect_uris", 0, 4, 64, &l, &eb) == 0 && l != NULL) {
+		size_t k = js_list_len(l);
+
+		FUZZ_CHECK(k <= 4, "js_str_list: too many entries");
+		for (size_t i = 0; i < k; i++) {
+			FUZZ_CHECK(l[i][0] != '\0' && strlen(l[i]) <= 64 && !js_has_ctl(l[i]),
+			           "js_str_list accepted a bad entry");
+			for (size_t m = 0; m < i; m++)
+				FUZZ_CHECK(strcmp(l[m], l[i]) != 0, "js_str_list: a duplicate");
+		}
+		js_list_free(l);
+	}
+	js_only_keys(j, allowed, "body.", &eb);
+}
+
 /* activation complete: device_key, a public P-256 JWK */
 static void device_key_check(struct req *r)
 {
@@ -191,6 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(json_is_object(r->json), "http_json_body accepted a non-object");
 		members_check(r);
 		device_key_check(r);
+		getters_check(r->json);
 	} else {
 		FUZZ_CHECK(r->status == 400 || r->status == 500, "a refused body without an error");
 	}
