@@ -62,6 +62,44 @@ $(B)/tests/%: tests/unit/%.c $(B)/libtools.a $(B)/libauthd.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iauthd -Itools/lib -o $@ $< $(B)/libtools.a $(B)/libauthd.a $(CMOCKA) $(LDLIBS)
 
+# Fuzzing (tests/fuzz/README.md): one libFuzzer harness per untrusted input, built by clang with
+# ASan and UBSan in their own directory (the daemon's objects too: flags never mix). `make fuzz`
+# runs each for FUZZ_SECONDS on a scratch copy of its corpus; `make fuzz-regress` runs each once
+# over its corpus and its kept crashes (tests/fuzz/regress/), without fuzzing; `make fuzz-replay`
+# does the same with gcc's ASan and UBSan (the harnesses linked with tests/fuzz/replay.c).
+FUZZ_B       := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_ONLY    ?=
+FUZZ_EXTRA   := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all
+FUZZERS      := $(patsubst tests/fuzz/fuzz_%.c,$(B)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+
+# FUZZ_MAIN: libFuzzer's main, or (any other build) tests/fuzz/replay.c's, which runs files once.
+FUZZ_MAIN    ?= $(B)/obj/tests/fuzz/replay.o
+
+$(B)/obj/tests/fuzz/replay.o: CFLAGS += -Itests/fuzz
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(filter %.o,$(FUZZ_MAIN)) $(B)/libauthd.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iauthd -Itests/fuzz -o $@ $< $(FUZZ_MAIN) $(B)/libauthd.a $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang EXTRA="$(FUZZ_EXTRA)" \
+	  FUZZ_MAIN=-fsanitize=fuzzer fuzz-bins
+fuzz-bins: $(FUZZERS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh fuzz $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_ONLY)
+
+fuzz-regress: fuzz-build
+	@tests/fuzz/run.sh regress $(FUZZ_B) $(FUZZ_ONLY)
+
+# The same inputs once more, the harnesses built by $(CC) (gcc) with ASan and UBSan, no libFuzzer.
+fuzz-replay:
+	@$(MAKE) --no-print-directory B=build-asan \
+	  EXTRA="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  fuzz-bins
+	@tests/fuzz/run.sh regress build-asan $(FUZZ_ONLY)
+
 deps:
 	@tools/deps.sh
 
@@ -77,6 +115,7 @@ test: deps
 asan:
 	@$(MAKE) --no-print-directory B=build-asan \
 	  EXTRA="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" test
+	@$(MAKE) --no-print-directory fuzz-replay
 
 run: deps
 	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS)
@@ -90,7 +129,8 @@ bench: deps
 	@tests/bench/longpoll.sh $(B)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan $(FUZZ_B)
 
-.PHONY: all deps keys test asan run bench clean
--include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d) $(B)/bench/loadgen.d $(B)/bench/lpgen.d
+.PHONY: all deps keys test asan run bench fuzz fuzz-build fuzz-bins fuzz-regress fuzz-replay clean
+-include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d) $(B)/bench/loadgen.d $(B)/bench/lpgen.d \
+         $(FUZZERS:=.d) $(B)/obj/tests/fuzz/replay.d

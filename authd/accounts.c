@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "js.h"
 #include "lim.h"
 #include "sec.h"
 
@@ -174,25 +175,11 @@ int acct_csv_header_ok(const char *line)
 	return strcmp(line, CSV_HEADER) == 0;
 }
 
+/* Printable UTF-8: the fields become JSON strings (userinfo's name and address), so UTF-8 as
+ * jansson reads it (js_utf8_ok), and no control characters. */
 static int utf8_printable(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p != '\0') {
-		int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-		                                                  : (*p & 0xf8) == 0xf0 ? 4
-		                                                                        : 0;
-
-		if (len == 0 || (len == 1 && (*p < 0x20 || *p == 0x7f)))
-			return 0;
-		for (int i = 1; i < len; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-		if (len == 2 && *p < 0xc2)
-			return 0; /* overlong */
-		p += len;
-	}
-	return 1;
+	return js_utf8_ok(s) && !js_has_ctl(s);
 }
 
 int acct_reg_parse_csv(const char *line, struct acct_reg *out, struct errbuf *eb)

@@ -7,6 +7,7 @@
 #include "accounts.h"
 #include "clients.h"
 #include "form.h"
+#include "js.h"
 #include "sec.h"
 
 #define UNRESERVED                                                                                 \
@@ -152,6 +153,10 @@ int authz_parse(const struct clientset *cs, const struct form *f, struct authz *
 	az->nonce = form_get(f, "nonce");
 	if (az->nonce != NULL && strlen(az->nonce) > AUTHZ_STATE_MAX)
 		return fail(e, 0, "invalid_request", "nonce is too long");
+	/* The nonce is copied into the ID token's JSON: bytes that are not UTF-8 would make a token
+	 * no JSON parser (ours included) reads. State only travels percent-encoded in URLs. */
+	if (az->nonce != NULL && !js_utf8_ok(az->nonce))
+		return fail(e, 0, "invalid_request", "nonce must be UTF-8 text");
 	if (prompt != NULL && prompt_parse(prompt, &az->prompt) != 0)
 		return fail(e, 0, "invalid_request", "prompt has an unknown value");
 	if ((az->prompt & AUTHZ_PROMPT_NONE) && az->prompt != AUTHZ_PROMPT_NONE)

@@ -105,13 +105,16 @@ static int der_next(struct der *d, int *tag, const uint8_t **val, size_t *len)
 static int lds_dg1_hash(const uint8_t *buf, size_t n, const EVP_MD **md, const uint8_t **h,
                         size_t *hlen)
 {
-	struct der top = { buf, buf + n }, so, alg, dgs;
+	struct der top, so, alg, dgs;
 	const uint8_t *v;
 	size_t l;
 	int tag;
 	ASN1_OBJECT *oid;
 	const unsigned char *q;
 
+	if (buf == NULL || n == 0)
+		return -1; /* a signed but empty eContent: the memory BIO has no buffer at all */
+	top = (struct der){ buf, buf + n };
 	if (der_next(&top, &tag, &v, &l) != 0 || tag != 0x30)
 		return -1;
 	so = (struct der){ v, v + l };

@@ -175,6 +175,7 @@ static json_t *lookup(json_t *root, const char *path)
  * `make run` works without TLS. No trailing slash: endpoints are issuer + "/path". */
 static int check_issuer(const char *s, struct errbuf *eb)
 {
+	struct fetch_url u;
 	const char *host;
 	size_t hl;
 
@@ -195,7 +196,10 @@ static int check_issuer(const char *s, struct errbuf *eb)
 		return eb_set(eb, E_INVALID, "issuer: http is allowed only for a loopback host");
 	if (s[strlen(s) - 1] == '/')
 		return eb_set(eb, E_INVALID, "issuer: must not end with '/'");
-	return 0;
+	/* The checks above only look at the host's first bytes: "http://[::1]x.example" passed as
+	 * loopback and "https://a_b" or "https://h:port" as hosts. The outbound-URL grammar decides
+	 * the rest: a DNS name, IPv4 or [IPv6] host and a numeric port 1..65535. */
+	return fetch_url_parse(s, "issuer", &u, eb);
 }
 
 static int set_one(struct conf *c, const struct conf_key *k, json_t *v, struct errbuf *eb)

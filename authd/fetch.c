@@ -97,7 +97,9 @@ int fetch_url_parse(const char *s, const char *key, struct fetch_url *out, struc
 		hl = rb != NULL ? (size_t)(rb - auth - 1) : 0;
 		if (rb == NULL || hl == 0 || hl > LIM_HOST)
 			return eb_set(eb, E_INVALID, "%s: malformed IPv6 host", key);
-		memcpy(u.host, auth + 1, hl);
+		for (size_t i = 0; i < hl; i++) /* lower case, as fetch.h promises: "[E::1]" */
+			u.host[i] = (char)(auth[1 + i] >= 'A' && auth[1 + i] <= 'Z' ? auth[1 + i] + 32
+			                                                           : auth[1 + i]);
 		u.host[hl] = '\0';
 		if (inet_pton(AF_INET6, u.host, bin) != 1)
 			return eb_set(eb, E_INVALID, "%s: malformed IPv6 host", key);

@@ -14,12 +14,14 @@ static int hexval(int c)
 	return -1;
 }
 
-char *form_decode(struct arena *a, const char *s, size_t len, int plus)
+/* form_decode with the reason: 0 and *out, E_INVALID (bad encoding, a control character) or
+ * E_NOMEM (the arena's cap), so that a body too large for the arena is not "malformed". */
+static int decode(struct arena *a, const char *s, size_t len, int plus, char **out)
 {
-	char *out = arena_alloc(a, len + 1), *o = out;
+	char *buf = arena_alloc(a, len + 1), *o = buf;
 
-	if (out == NULL)
-		return NULL;
+	if (buf == NULL)
+		return E_NOMEM;
 	for (size_t i = 0; i < len; i++) {
 		int c = (unsigned char)s[i];
 
@@ -27,11 +29,11 @@ char *form_decode(struct arena *a, const char *s, size_t len, int plus)
 			int hi, lo;
 
 			if (i + 2 >= len)
-				return NULL;
+				return E_INVALID;
 			hi = hexval((unsigned char)s[i + 1]);
 			lo = hexval((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0)
-				return NULL;
+				return E_INVALID;
 			c = hi * 16 + lo;
 			i += 2;
 		} else if (c == '+' && plus) {
@@ -39,11 +41,19 @@ char *form_decode(struct arena *a, const char *s, size_t len, int plus)
 		}
 		/* control characters (NUL, CR, LF, ...) never belong in a parameter */
 		if (c < 0x20 || c == 0x7f)
-			return NULL;
+			return E_INVALID;
 		*o++ = (char)c;
 	}
 	*o = '\0';
-	return out;
+	*out = buf;
+	return 0;
+}
+
+char *form_decode(struct arena *a, const char *s, size_t len, int plus)
+{
+	char *out = NULL;
+
+	return decode(a, s, len, plus, &out) == 0 ? out : NULL;
 }
 
 int form_parse(struct arena *a, const char *s, size_t len, struct form *f, struct errbuf *eb)
@@ -54,16 +64,21 @@ int form_parse(struct arena *a, const char *s, size_t len, struct form *f, struc
 	while (i < len) {
 		const char *seg = s + i, *amp = memchr(seg, '&', len - i), *eq;
 		size_t seglen = amp != NULL ? (size_t)(amp - seg) : len - i;
-		char *name, *value;
+		char *name = NULL, *value = NULL;
+		int r;
 
 		i += seglen + 1;
 		if (seglen == 0)
 			continue; /* "a=1&&b=2", a trailing '&' */
 		eq = memchr(seg, '=', seglen);
-		name = form_decode(a, seg, eq != NULL ? (size_t)(eq - seg) : seglen, 1);
-		value = eq != NULL ? form_decode(a, eq + 1, seglen - (size_t)(eq + 1 - seg), 1)
-		                   : arena_strdup(a, "");
-		if (name == NULL || value == NULL)
+		r = decode(a, seg, eq != NULL ? (size_t)(eq - seg) : seglen, 1, &name);
+		if (r == 0 && eq != NULL)
+			r = decode(a, eq + 1, seglen - (size_t)(eq + 1 - seg), 1, &value);
+		else if (r == 0 && (value = arena_strdup(a, "")) == NULL)
+			r = E_NOMEM;
+		if (r == E_NOMEM)
+			return eb_set(eb, E_NOMEM, "form: larger than the request's memory");
+		if (r != 0)
 			return eb_set(eb, E_INVALID, "malformed form encoding");
 		if (name[0] == '\0')
 			continue;

@@ -28,7 +28,7 @@ struct form {
 
 /* Parses `len` bytes of s (no NUL needed) into f. Returns 0, or E_INVALID (bad encoding, a
  * repeated parameter — eb names it —, a control character), E_LIMIT (more than FORM_MAX_PARAMS),
- * E_NOMEM; f is then partial and must not be used. */
+ * E_NOMEM (the arena's cap); f is then partial and must not be used. */
 int form_parse(struct arena *a, const char *s, size_t len, struct form *f, struct errbuf *eb);
 
 /* The value of parameter `name`, or NULL when absent or empty. NULL-safe on f. */

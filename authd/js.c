@@ -15,6 +15,39 @@ int js_has_ctl(const char *s)
 	return 0;
 }
 
+int js_utf8_ok(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s != '\0') {
+		unsigned long cp;
+		int n;
+
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			cp = *s & 0x1fu, n = 1;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			cp = *s & 0x0fu, n = 2;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			cp = *s & 0x07u, n = 3;
+		else
+			return 0;
+		for (int i = 1; i <= n; i++) { /* stops at the NUL: never steps over it */
+			if ((s[i] & 0xc0u) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i] & 0x3fu);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		s += n + 1;
+	}
+	return 1;
+}
+
 int js_str(json_t *obj, const char *key, const char *name, int required, size_t maxlen, char **out,
            struct errbuf *eb)
 {

@@ -38,4 +38,9 @@ int js_load_file(const char *path, size_t maxlen, json_t **out, struct errbuf *e
 /* A string contains a control character or is not valid UTF-8 (jansson guarantees UTF-8). */
 int js_has_ctl(const char *s);
 
+/* 1 if s is UTF-8 as jansson and RFC 8259 §8.1 read it (no stray continuation bytes, overlong
+ * forms, surrogates or code points past U+10FFFF), so json_string() takes it; else 0. For text
+ * that did not come through jansson but will go into JSON. */
+int js_utf8_ok(const char *s);
+
 #endif

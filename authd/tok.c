@@ -247,20 +247,23 @@ static int aud_ok(json_t *aud, const char *const *auds, size_t naud)
 	return 0;
 }
 
-/* A NumericDate claim: absent (*out = 0) or an integer/real; E_INVALID otherwise. */
+/* A NumericDate claim: absent (*out = 0) or an integer/real of at most TOK_TIME_MAX either
+ * way; E_INVALID otherwise. The bound keeps the conversion of a real defined (1e300 does not fit
+ * a long long) and exp + TOK_SKEW from overflowing. */
 static int numeric_date(json_t *claims, const char *name, long long *out)
 {
 	json_t *v = json_object_get(claims, name);
+	double d;
 
 	*out = 0;
 	if (v == NULL)
 		return 0;
-	if (json_is_integer(v))
-		*out = (long long)json_integer_value(v);
-	else if (json_is_real(v))
-		*out = (long long)json_real_value(v);
-	else
+	if (!json_is_number(v))
 		return E_INVALID;
+	d = json_number_value(v);
+	if (!(d >= -TOK_TIME_MAX && d <= TOK_TIME_MAX))
+		return E_INVALID;
+	*out = json_is_integer(v) ? (long long)json_integer_value(v) : (long long)d;
 	return 0;
 }
 
@@ -294,7 +297,7 @@ int tok_assertion_verify(const struct client *c, const char *jwt, size_t len,
 	else if (!aud_ok(json_object_get(claims, "aud"), auds, naud))
 		eb_set(eb, r, "aud must be this server's issuer or endpoint");
 	else if (numeric_date(claims, "exp", &e) != 0 || e == 0)
-		eb_set(eb, r, "exp is required");
+		eb_set(eb, r, "exp is required (a NumericDate)");
 	else if (e + TOK_SKEW < now)
 		eb_set(eb, r, "the assertion has expired");
 	else if (e > now + TOK_ASSERTION_MAX_LIFE + TOK_SKEW)

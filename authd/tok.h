@@ -25,6 +25,7 @@ struct client;
 #define TOK_JTI_SIZE 23        /* base64url of 16 bytes and a NUL */
 #define TOK_ASSERTION_MAX_LIFE 300 /* s: a client assertion must expire within 5 minutes */
 #define TOK_SKEW 30            /* s: clock skew tolerated on iat/nbf/exp */
+#define TOK_TIME_MAX 253402300799LL /* the largest NumericDate read (9999-12-31T23:59:59Z) */
 
 /* An access token's claims. Strings are copied into the JSON escaped; NULL = claim absent. */
 struct tok_access {

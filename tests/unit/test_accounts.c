@@ -131,6 +131,12 @@ static void test_accounts_csv_row_refusals(void **state)
 	refused_row("001085012345,A\"n,1985-03-14,M,HN,0912345678,D1", "full_name: malformed");
 	refused_row("001085012345,A\x01n,1985-03-14,M,HN,0912345678,D1", "not printable");
 	refused_row("001085012345,A\xC3n,1985-03-14,M,HN,0912345678,D1", "not printable");
+	/* found by fuzz_registry: UTF-8 that jansson refuses made userinfo drop the claim */
+	refused_row("001085012345,A\xE0\x80\x80n,1985-03-14,M,HN,0912345678,D1", "not printable");
+	refused_row("001085012345,A\xED\xA0\x80n,1985-03-14,M,HN,0912345678,D1", "not printable");
+	refused_row("001085012345,A\xF4\x90\x80\x80,1985-03-14,M,HN,0912345678,D1", "not printable");
+	refused_row("001085012345,A\xF7\xBF\xBF\xBF,1985-03-14,M,HN,0912345678,D1", "not printable");
+	refused_row("001085012345,An,1985-03-14,M,H\xF0\x80\x80\x80,0912345678,D1", "not printable");
 	refused_row("001085012345,An,1985-03-14,M,HN,0912345678,DOC-NUMBER-TOO-LONG",
 	            "document_number");
 }

@@ -80,6 +80,14 @@ static void test_authz_accepts_a_good_request(void **state)
 	assert_int_equal(az.max_age, 60);
 	assert_int_equal(az.acr_min, 1);
 	assert_string_equal(az.login_hint, "001085012345");
+	/* a UTF-8 nonce is fine */
+	assert_int_equal(parse("client_id=rp&redirect_uri=https%3A%2F%2Frp.example.vn%2Fcb%3Fx%3D1"
+	                       "&response_type=code&scope=openid&nonce=Ng%E1%BB%8Dc%F0%9F%98%80"
+	                       "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	                       "&code_challenge_method=S256",
+	                       &az, &e),
+	                 0);
+	assert_string_equal(az.nonce, "Ng\xe1\xbb\x8d" "c\xf0\x9f\x98\x80");
 }
 
 /* OIDC Core §3.1.2.1: max_age=0 is prompt=login; any other max_age leaves prompt alone. */
@@ -152,6 +160,12 @@ static void test_authz_protocol_errors_are_redirected(void **state)
 		{ "&max_age=-1", "invalid_request" },
 		{ "&request=eyJ", "request_not_supported" },
 		{ "&response_mode=fragment", "invalid_request" },
+		/* found by fuzz_authz: the nonce goes into the ID token's JSON as it is */
+		{ "&nonce=%FF%FE", "invalid_request" },
+		{ "&nonce=%C0%AF", "invalid_request" },          /* overlong '/' */
+		{ "&nonce=%ED%A0%80", "invalid_request" },       /* a surrogate */
+		{ "&nonce=%F4%90%80%80", "invalid_request" },    /* past U+10FFFF */
+		{ "&nonce=%E1%BA", "invalid_request" },          /* cut short */
 	};
 	struct authz az;
 	struct authz_err e;

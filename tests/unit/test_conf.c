@@ -135,6 +135,13 @@ static void test_conf_issuer_rules(void **state)
 	refused("{\"issuer\":\"https://id.example.vn#f\"}", "must not contain a query");
 	refused("{\"issuer\":\"https://u@id.example.vn\"}", "no userinfo");
 	refused("{\"issuer\":\"https://\"}", "must have a host");
+	/* found by fuzz_conf: only the host's first bytes were looked at */
+	refused("{\"issuer\":\"http://[::1]x.example\"}", "issuer: malformed port");
+	refused("{\"issuer\":\"https://id_1.example.vn\"}", "issuer: host is not a DNS name");
+	refused("{\"issuer\":\"https://id.example.vn:https\"}", "issuer: malformed port");
+	refused("{\"issuer\":\"https://id.example.vn:0\"}", "issuer: port must be 1..65535");
+	assert_int_equal(parse_with("{\"issuer\":\"http://[::1]:8080\"}", &c, &eb), 0);
+	conf_free(c);
 	assert_int_equal(parse_with("{\"issuer\":\"http://127.0.0.1:8080\"}", &c, &eb), 0);
 	conf_free(c);
 	assert_int_equal(parse_with("{\"issuer\":\"https://id.example.vn/realm\"}", &c, &eb), 0);

@@ -92,6 +92,8 @@ static void test_fetch_url_http_only_for_loopback(void **state)
 	accepted("http://127.0.0.1:9000/sms", 0, "127.0.0.1", 9000, "/sms");
 	accepted("http://[::1]/sms", 0, "::1", 80, "/sms");
 	accepted("http://LOCALHOST:9000", 0, "localhost", 9000, "/");
+	/* found by fuzz_url: IPv6 literals kept their case */
+	accepted("https://[2001:DB8::A]:8443/x", 1, "2001:db8::a", 8443, "/x");
 	refused("http://sms.example.vn/send", "http is allowed only for a loopback host");
 	refused("http://10.0.0.1/send", "http is allowed only for a loopback host");
 	refused("http://127.0.0.2/send", "http is allowed only for a loopback host");

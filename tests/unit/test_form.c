@@ -76,6 +76,27 @@ static void test_form_refuses_bad_encoding_and_controls(void **state)
 	assert_int_equal(parse("a=%7f", &f), E_INVALID);
 }
 
+/* Found by fuzz_form: a form larger than the request's memory read as "malformed" (400); the
+ * caller answers E_NOMEM with 500 (http.c form_set). */
+static void test_form_out_of_memory_is_not_malformed(void **state)
+{
+	static char small[64];
+	struct arena a;
+	struct form f;
+	struct errbuf eb = { 0 };
+	char big[40000];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "a=", 2);
+	arena_init(&a, small, sizeof(small), 32 * 1024);
+	assert_int_equal(form_parse(&a, big, sizeof(big), &f, &eb), E_NOMEM);
+	arena_reset(&a);
+	arena_init(&a, small, sizeof(small), 32 * 1024);
+	assert_int_equal(form_parse(&a, "a=%zz", 5, &f, &eb), E_INVALID);
+	arena_reset(&a);
+}
+
 static void test_form_limits_parameter_count(void **state)
 {
 	char buf[FORM_MAX_PARAMS * 8 + 16], *p = buf;
@@ -95,6 +116,7 @@ int main(void)
 		cmocka_unit_test(test_form_refuses_repeated_parameter),
 		cmocka_unit_test(test_form_refuses_bad_encoding_and_controls),
 		cmocka_unit_test(test_form_limits_parameter_count),
+		cmocka_unit_test(test_form_out_of_memory_is_not_malformed),
 	};
 
 	arena_init(&A, first, sizeof(first), 1 << 20);

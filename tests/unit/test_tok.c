@@ -244,6 +244,31 @@ static void test_tok_assertion_refuses_bad_times(void **state)
 	                                                 ",\"jti\":\"x\",\"nbf\":9999999999")),
 	                        why, sizeof(why)),
 	                 E_INVALID);
+	/* found by fuzz_jwt: NumericDates that do not fit a long long (UB converting 1e300; exp +
+	 * skew overflowing) are refused, not wrapped into the past */
+	assert_int_equal(verify(sign_claims(claims_with("\"https://id.example.vn\"", 60,
+	                                                 ",\"jti\":\"x\",\"nbf\":1e300")),
+	                        why, sizeof(why)),
+	                 E_INVALID);
+	assert_non_null(strstr(why, "not valid yet"));
+	assert_int_equal(verify(sign_claims("{\"iss\":\"bank\",\"sub\":\"bank\",\"aud\":"
+	                                    "\"https://id.example.vn\",\"jti\":\"x\","
+	                                    "\"exp\":9223372036854775807}"),
+	                        why, sizeof(why)),
+	                 E_INVALID);
+	assert_non_null(strstr(why, "exp is required (a NumericDate)"));
+	assert_int_equal(verify(sign_claims(claims_with("\"https://id.example.vn\"", 60,
+	                                                 ",\"jti\":\"x\",\"iat\":-1.5e19")),
+	                        why, sizeof(why)),
+	                 E_INVALID);
+	/* a real NumericDate in range is fine */
+	assert_int_equal(verify(sign_claims(arena_printf(&A,
+	                                                 "{\"iss\":\"bank\",\"sub\":\"bank\","
+	                                                 "\"aud\":\"https://id.example.vn\","
+	                                                 "\"jti\":\"x\",\"exp\":%lld.5}",
+	                                                 (long long)time(NULL) + 60)),
+	                        why, sizeof(why)),
+	                 0);
 }
 
 static void test_tok_assertion_refuses_wrong_issuer_or_no_jti(void **state)
