@@ -207,6 +207,8 @@ suite_drain() {
 	kill -STOP "$REDIS_PID"
 	curl -sS -o "$E2E_DIR/body" -w '%{http_code}' "$(url /readyz)" > "$E2E_DIR/code" &
 	local cpid=$!
+	# under load curl may take a while to start: wait for its connection, then for its request
+	wait_for bash -c 'ss -Htn state established "( dport = :$0 )" | grep -q .' "$AUTHD_PORT"
 	sleep 0.3
 	kill -TERM "$AUTHD_PID"
 	sleep 0.3

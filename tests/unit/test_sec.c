@@ -5,7 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "sec.h"
@@ -94,6 +98,67 @@ static void test_sec_hmac256_rfc4231_case2(void **state)
 	assert_string_equal(enc, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
 }
 
+static void test_sec_hmac256_long_key_and_matches_openssl(void **state)
+{
+	uint8_t key[131], m[SEC_SHA256_LEN], want[SEC_SHA256_LEN];
+	char enc[64];
+	const char *msg = "Test Using Larger Than Block-Size Key - Hash Key First";
+	unsigned int wl = sizeof(want);
+
+	(void)state;
+	/* RFC 4231 test case 6: a key longer than the block is hashed first */
+	memset(key, 0xaa, sizeof(key));
+	sec_hmac256(key, sizeof(key), msg, strlen(msg), NULL, 0, m);
+	sec_b64url_encode(m, sizeof(m), enc);
+	assert_string_equal(enc, "YOQxWR7gtn8Niiaqy_W3f44LxiE3KMUUBUYEDw7jf1Q");
+	/* every key length around the block size, against OpenSSL's own HMAC */
+	for (size_t kl = 0; kl <= 70; kl++) {
+		for (size_t i = 0; i < kl; i++)
+			key[i] = (uint8_t)(i * 7 + kl);
+		sec_hmac256(key, kl, "ab", 2, "cd", 2, m);
+		HMAC(EVP_sha256(), key, (int)kl, (const uint8_t *)"abcd", 4, want, &wl);
+		assert_memory_equal(m, want, sizeof(m));
+	}
+}
+
+static void test_sec_random_pool_not_shared_across_fork(void **state)
+{
+	uint8_t first[16], mine[16], child[16];
+	int fd[2], st;
+	pid_t pid;
+
+	(void)state;
+	/* the pool is filled before the fork: the child must not serve the parent's next bytes */
+	assert_int_equal(sec_random(first, sizeof(first)), 0);
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint8_t b[16];
+
+		close(fd[0]);
+		_exit(sec_random(b, sizeof(b)) == 0 && write(fd[1], b, sizeof(b)) == (ssize_t)sizeof(b)
+		              ? 0 : 1);
+	}
+	close(fd[1]);
+	assert_int_equal(read(fd[0], child, sizeof(child)), (ssize_t)sizeof(child));
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(sec_random(mine, sizeof(mine)), 0);
+	assert_memory_not_equal(mine, child, sizeof(mine));
+	assert_memory_not_equal(mine, first, sizeof(mine));
+	/* more than a pool's worth in small pieces, and one large request */
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(sec_random(mine, sizeof(mine)), 0);
+	{
+		uint8_t big[4096] = { 0 }, zero[64] = { 0 };
+
+		assert_int_equal(sec_random(big, sizeof(big)), 0);
+		assert_memory_not_equal(big + 4032, zero, sizeof(zero));
+	}
+}
+
 static void test_sec_random_digits_are_digits(void **state)
 {
 	char d[65];
@@ -146,6 +211,8 @@ int main(void)
 		cmocka_unit_test(test_sec_sha256_known_answer),
 		cmocka_unit_test(test_sec_random_differs),
 		cmocka_unit_test(test_sec_hmac256_rfc4231_case2),
+		cmocka_unit_test(test_sec_hmac256_long_key_and_matches_openssl),
+		cmocka_unit_test(test_sec_random_pool_not_shared_across_fork),
 		cmocka_unit_test(test_sec_random_digits_are_digits),
 		cmocka_unit_test(test_sec_aead_round_trip_and_refusals),
 	};
