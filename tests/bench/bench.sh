@@ -41,7 +41,8 @@ WRK_CPU=$(($(nproc) - 1))
 # The peer, installed once under var/ (ignored by git), no lockfile.
 PEER=$REPO/var/bench-peer
 PEER_VERSION=$(jq -r '.dependencies["oidc-provider"]' "$HERE/peer/package.json")
-if [ ! -d "$PEER/node_modules/oidc-provider" ] || ! cmp -s "$HERE/peer/package.json" "$PEER/package.json"; then
+if [ ! -d "$PEER/node_modules/oidc-provider" ] ||
+	! cmp -s "$HERE/peer/package.json" "$PEER/package.json"; then
 	mkdir -p "$PEER"
 	cp "$HERE/peer/package.json" "$PEER/"
 	(cd "$PEER" && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null) ||
@@ -79,7 +80,8 @@ wrk_once() {
 	/Non-2xx or 3xx/ {bad = $NF}
 	/Socket errors/ {gsub(",", ""); sock = $4 + $6 + $8 + $10}
 	$1 == "bench-wrong" {w = $2} $1 == "bench-ran-out" {o = $2}
-	END {if (r == "") print "fail"; else printf "%.0f %.2f %.2f %d %d %d %d\n", r, p50, p99, bad, sock, w, o}' <<<"$out"
+	END {if (r == "") print "fail"
+	     else printf "%.0f %.2f %.2f %d %d %d %d\n", r, p50, p99, bad, sock, w, o}' <<<"$out"
 }
 
 # result KEY "wrk_once output": records R[KEY], prints a progress line, notes errors.
@@ -94,7 +96,7 @@ result() {
 	R[$key]="$rps $p50 $p99 $((bad + sock + wrong + out))"
 	if [ $((bad + sock + wrong + out)) -ne 0 ]; then
 		FAIL=1
-		NOTES+=("$key: $bad HTTP errors, $sock socket errors, $wrong wrong answers, $out wrk threads out of codes or tokens")
+		NOTES+=("$key: HTTP errors $bad, socket errors $sock, wrong answers $wrong, ran out $out")
 	fi
 	printf '  %-20s %8s req/s  p50 %7s ms  p99 %7s ms  errors %s\n' "$key" "$rps" "$p50" "$p99" \
 		"$((bad + sock + wrong + out))"
@@ -180,7 +182,8 @@ redeem_run() {
 	tail -n +"$((per + 1))" "$E2E_DIR/codes" >"$E2E_DIR/codes.run"
 	rm -f "$E2E_DIR"/rts.* "$BENCH_AT"
 	BENCH_CODES=$E2E_DIR/codes.warm BENCH_RTS=$E2E_DIR/rts.warm wrk_once 1 32 /token wrk_redeem.lua >/dev/null
-	result "$1 redeem" "$(BENCH_CODES=$E2E_DIR/codes.run BENCH_RTS=$E2E_DIR/rts.run wrk_once "$RDUR" 32 /token wrk_redeem.lua)"
+	result "$1 redeem" "$(BENCH_CODES=$E2E_DIR/codes.run BENCH_RTS=$E2E_DIR/rts.run \
+		wrk_once "$RDUR" 32 /token wrk_redeem.lua)"
 	cat "$E2E_DIR"/rts.warm.* >"$E2E_DIR/rts.warm" 2>/dev/null || true
 	cat "$E2E_DIR"/rts.run.* >"$E2E_DIR/rts.run" 2>/dev/null || true
 }
@@ -206,9 +209,11 @@ authd_rows() {
 	refresh_run "$1"
 }
 
-echo "authd benchmark: $(nproc) CPUs; wrk -t1 on CPU $WRK_CPU; ${DUR}s per run after a 1 s warm-up; $(date -u +%FT%TZ)"
+echo "authd benchmark: $(nproc) CPUs; wrk -t1 on CPU $WRK_CPU; ${DUR}s per run after a 1 s" \
+	"warm-up; $(date -u +%FT%TZ)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-SIGN=$(taskset -c 0 openssl speed -seconds "$DUR" ecdsap256 2>/dev/null | awk '/nistp256/ {printf "%.0f", $(NF-1)}')
+SIGN=$(taskset -c 0 openssl speed -seconds "$DUR" ecdsap256 2>/dev/null |
+	awk '/nistp256/ {printf "%.0f", $(NF-1)}')
 [ -n "$SIGN" ] || die "openssl speed ecdsap256 printed no rate"
 echo "openssl speed ecdsap256 (one core, CPU 0): $SIGN signs/s"
 
@@ -235,10 +240,11 @@ done
 # The peer (its own port, its own issuer); its codes come from its bench-only mint route.
 echo "oidc-provider $PEER_VERSION (CPU 0):"
 PORT=$(free_port)
-(cd "$PEER" && exec taskset -c 0 node op.mjs "$PORT" "$OIDC_RP" "$OIDC_RP_SECRET" "$OIDC_CB" "$OIDC_CHALLENGE") \
-	>"$E2E_DIR/peer.log" 2>&1 &
+(cd "$PEER" && exec taskset -c 0 node op.mjs "$PORT" "$OIDC_RP" "$OIDC_RP_SECRET" "$OIDC_CB" \
+	"$OIDC_CHALLENGE") >"$E2E_DIR/peer.log" 2>&1 &
 PEER_PID=$!; E2E_PIDS+=("$PEER_PID")
-wait_for curl -fsS "http://127.0.0.1:$PORT/jwks" || die "the peer did not start: $(tail -3 "$E2E_DIR/peer.log")"
+wait_for curl -fsS "http://127.0.0.1:$PORT/jwks" ||
+	die "the peer did not start: $(tail -3 "$E2E_DIR/peer.log")"
 server_warm
 measure "peer disc" 64 /.well-known/openid-configuration
 measure "peer jwks" 64 /jwks
@@ -288,7 +294,8 @@ printf 'bare evhttp ceiling (CPU 0, the same bytes): discovery %s req/s, JWKS %s
 echo "peak RSS (VmHWM; the sum over master and workers counts pages they share once per process):"
 echo "  authd, 1 worker:  ${RSS[a1]}"
 echo "  authd, 2 workers: ${RSS[a2]}"
-echo "  redis-server:     $(mib "$REDIS_HWM") MiB (authd's store; both authd runs, holding their codes and grants)"
+echo "  redis-server:     $(mib "$REDIS_HWM") MiB (authd's store, over both authd runs: their codes" \
+	"and grants)"
 echo "  oidc-provider:    $(mib "$PEER_HWM0") MiB before its codes were minted; $(mib "$PEER_HWM") MiB at the end (its store is its memory)"
 echo "ES256 signatures/s in authd's token responses as a share of openssl's one-core $SIGN signs/s"
 echo "(client_credentials signs 1 token; code redemption and refresh 2: access and ID token):"

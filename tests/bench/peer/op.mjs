@@ -8,8 +8,8 @@
 //     benchmark gets through a real login: N authorization codes (each with its own Grant for the
 //     account, scope "openid profile offline_access api", resource urn:bench:api so that their
 //     access tokens are JWTs, PKCE S256 with CHALLENGE), one per line; or one opaque access
-//     token of such a grant (the peer's introspection endpoint refuses JWT access tokens: "Structured
-//     JWT Tokens cannot be introspected"). Loopback only.
+//     token of such a grant (the peer's introspection endpoint refuses JWT access tokens:
+//     "Structured JWT Tokens cannot be introspected"). Loopback only.
 //   - the memory adapter's LRU holds 1,000,000 entries instead of 1,000 (pre-minted codes and
 //     refresh tokens would otherwise be evicted before they are used).
 // usage: node op.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI CHALLENGE
@@ -25,7 +25,9 @@ if (!port || !challenge) {
   process.exit(2);
 }
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const jwk = { ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'bench-es256' };
+const jwk = {
+  ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'bench-es256',
+};
 
 const store = new LRU({ maxSize: 1000000 });
 class BigMemoryAdapter extends MemoryAdapter {
@@ -53,7 +55,9 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     resourceIndicators: {
       enabled: true,
       defaultResource: () => RESOURCE,
-      getResourceServerInfo: () => ({ scope: 'api', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+      getResourceServerInfo: () => ({
+        scope: 'api', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } },
+      }),
       useGrantedResource: () => true,
     },
   },
