@@ -50,6 +50,11 @@ $(B)/bench/loadgen: tests/bench/loadgen.c $(B)/libauthd.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iauthd -o $@ $< $(B)/libauthd.a $(LDLIBS) -lm
 
+# The ceiling for discovery and JWKS in tests/bench/bench.sh: bare evhttp serving a file's bytes.
+$(B)/bench/evhttp_floor: tests/bench/evhttp_floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
 # The long-poll benchmark's generator (tests/bench/lpgen.c): evhttp client, hiredis async and
 # the daemon's sec.c (random values, SHA-256, base64url).
 $(B)/bench/lpgen: tests/bench/lpgen.c $(B)/libauthd.a
@@ -122,10 +127,10 @@ run: deps
 	@tools/run.sh $(B)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS) $(B)/bench/loadgen $(B)/bench/lpgen
-	@tests/bench/discovery.sh $(B)/authd
+	@$(MAKE) --no-print-directory $(B)/authd $(TOOLS) $(B)/bench/loadgen $(B)/bench/lpgen \
+	  $(B)/bench/evhttp_floor
+	@tests/bench/bench.sh $(B)
 	@tests/bench/login_storm.sh $(B)
-	@tests/bench/tokens.sh $(B)
 	@tests/bench/longpoll.sh $(B)
 
 clean:
@@ -133,4 +138,5 @@ clean:
 
 .PHONY: all deps keys test asan run bench fuzz fuzz-build fuzz-bins fuzz-regress fuzz-replay clean
 -include $(OBJS:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(TOOLOBJ:.o=.d) $(B)/bench/loadgen.d $(B)/bench/lpgen.d \
+         $(B)/bench/evhttp_floor.d \
          $(FUZZERS:=.d) $(B)/obj/tests/fuzz/replay.d

@@ -1,13 +1,15 @@
--- wrk: mint authorization codes through /authorize with an SSO cookie (consent remembered):
--- every 302's code goes to $BENCH_CODES.<thread id>, one per line, for wrk_redeem.lua.
-local n = 0
-function setup(thread) n = n + 1; thread:set("tid", n) end
+-- wrk: mint authorization codes through /authorize with an SSO cookie ($BENCH_COOKIE; consent
+-- remembered): every 302's code goes to $BENCH_CODES.<thread id>, one per line (buffered:
+-- wrk's exit flushes it; a write per code would take the load CPU from Redis).
+dofile(os.getenv("BENCH_LUA") .. "/wrk_lib.lua")
+
 function init()
   wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE")
-  out = io.open(os.getenv("BENCH_CODES") .. "." .. tid, "w")
+  out = io.open(os.getenv("BENCH_CODES") .. "." .. tid, "a")
 end
-function response(status, headers)
+
+function response(status, headers, body)
   local loc = headers["Location"] or headers["location"]
   local code = loc and loc:match("[?&]code=([^&]+)")
-  if code then out:write(code, "\n"); out:flush() end
+  if code then out:write(code, "\n") else wrong = wrong + 1 end
 end
