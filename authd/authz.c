@@ -224,15 +224,23 @@ char *authz_redirect(struct arena *a, const char *redirect_uri, const char *cons
 	return out;
 }
 
-int authz_pkce_ok(const char *challenge, const char *verifier)
+int authz_pkce_s256(const char *verifier, char out[48])
 {
 	uint8_t h[SEC_SHA256_LEN];
-	char b[48];
 	size_t n = verifier != NULL ? strlen(verifier) : 0;
 
-	if (challenge == NULL || n < 43 || n > 128 || strspn(verifier, UNRESERVED) != n)
-		return 0;
+	if (n < 43 || n > 128 || strspn(verifier, UNRESERVED) != n)
+		return -1;
 	sec_sha256(verifier, n, h);
-	sec_b64url_encode(h, sizeof(h), b);
+	sec_b64url_encode(h, sizeof(h), out);
+	return 0;
+}
+
+int authz_pkce_ok(const char *challenge, const char *verifier)
+{
+	char b[48];
+
+	if (challenge == NULL || authz_pkce_s256(verifier, b) != 0)
+		return 0;
 	return sec_ct_eq(b, strlen(b), challenge, strlen(challenge));
 }

@@ -69,5 +69,8 @@ char *authz_urlencode(char *out, const char *s);
 /* The BASE64URL(SHA256(verifier)) of RFC 7636 §4.2 compared with `challenge` in constant
  * time; the verifier must be 43..128 unreserved characters (§4.1). 1 if it matches. */
 int authz_pkce_ok(const char *challenge, const char *verifier);
+/* The challenge a verifier answers: BASE64URL(SHA256(verifier)) into out (43 chars + NUL), 0;
+ * or -1 when the verifier is not 43..128 unreserved characters. */
+int authz_pkce_s256(const char *verifier, char out[48]);
 
 #endif

@@ -344,39 +344,60 @@ static enum step tokens_reply(struct req *r, struct redeem *d)
 	return http_reply(r, 200, "application/json", body, strlen(body), RESP_NOSTORE);
 }
 
-static enum step code_taken(struct req *r);
-static enum step grant_create(struct req *r, struct redeem *d);
+static enum step code_redeemed(struct req *r);
 static enum step grant_made(struct req *r);
 
+/* Redeems a code in one Redis step (code_redeem.lua): the code is taken, checked against this
+ * request (client, redirect_uri, PKCE) and its grant created, or refused, atomically. The
+ * refresh token is made beforehand for a client that may refresh; the script keeps it when the
+ * code's scope has offline_access. */
 static enum step grant_authorization_code(struct req *r)
 {
 	struct redeem *d = req_ctx(r, sizeof(*d));
 	const char *code = form_get(r->form, "code"), *rest;
-	char hb[48];
-	const char *keys[1];
+	const char *ruri = form_get(r->form, "redirect_uri");
+	const char *verifier = form_get(r->form, "code_verifier");
+	const struct conf *cf = r->gen->conf;
+	char hb[48], s256[48] = "", kset[SK_MAX], kacct[SK_MAX], now[24], life_rt[24], life_at[24];
+	char fexp[24], offline[16];
+	const char *args[14];
+	long long t = (long long)time(NULL);
 
 	if (d == NULL)
 		return req_fail_oom(r);
 	d->grant = "authorization_code";
 	if (code == NULL)
 		return req_fail(r, 400, "invalid_request", "code is required");
-	if (form_get(r->form, "redirect_uri") == NULL)
+	if (ruri == NULL)
 		return req_fail(r, 400, "invalid_request", "redirect_uri is required");
 	if (sref_open(r->gen->data_key, "code", code, d->id, &rest) != 0 || rest[0] == '\0')
 		return req_fail(r, 400, "invalid_grant", "the code is invalid or has expired");
+	if (verifier != NULL && authz_pkce_s256(verifier, s256) != 0)
+		strcpy(s256, "-"); /* malformed: matches no challenge, and is not "none sent" */
+	d->rt_secret[0] = d->rt_hash[0] = '\0';
+	if ((r->client->grants & GRANT_REFRESH_TOKEN) && sec_random_token(d->rt_secret, 32) != 0)
+		return req_fail(r, 500, "server_error", NULL);
+	if (d->rt_secret[0] != '\0')
+		b64_sha(d->rt_secret, d->rt_hash);
+	if (sec_random_token(d->gid, 16) != 0)
+		return req_fail(r, 500, "server_error", NULL);
 	b64_sha(rest, hb);
 	sk_code(d->kcode, d->id, hb);
+	sk_grant(d->kgrant, d->id, d->gid);
+	sk_grants(kset, d->id);
+	sk_acct(kacct, d->id);
 	acct_id_mask(d->id, d->masked);
-	keys[0] = d->kcode;
-	return store_eval(r, code_taken, LUA_CODE_TAKE, 1, 1, keys, NULL);
-}
-
-static const char *field(const struct sreply *x, const char *name)
-{
-	for (size_t i = 1; i + 1 < x->n; i += 2)
-		if (x->elem[i]->type == SR_STRING && strcmp(x->elem[i]->str, name) == 0)
-			return x->elem[i + 1]->str;
-	return NULL;
+	snprintf(now, sizeof(now), "%lld", t);
+	/* a grant lives as long as its tokens may: the refresh family's cap, or one access token */
+	snprintf(life_rt, sizeof(life_rt), "%lld", cf->ttl_refresh);
+	snprintf(life_at, sizeof(life_at), "%lld", cf->ttl_access + TOK_SKEW);
+	snprintf(fexp, sizeof(fexp), "%lld", t + cf->ttl_refresh_max);
+	snprintf(offline, sizeof(offline), "%u", (unsigned)SCOPE_OFFLINE_ACCESS);
+	args[0] = d->kcode, args[1] = d->kgrant, args[2] = kset, args[3] = kacct;
+	args[4] = r->client->id, args[5] = ruri, args[6] = s256, args[7] = life_rt;
+	args[8] = life_at, args[9] = d->gid, args[10] = now, args[11] = fexp, args[12] = d->rt_hash;
+	args[13] = offline;
+	return store_eval(r, code_redeemed, LUA_CODE_REDEEM, 4, 14, args, NULL);
 }
 
 static enum step code_replayed(struct req *r)
@@ -384,56 +405,68 @@ static enum step code_replayed(struct req *r)
 	return req_fail(r, 400, "invalid_grant", "the code was already used");
 }
 
-static enum step code_taken(struct req *r)
+static const char *elem_str(const struct sreply *x, size_t i)
+{
+	return i < x->n && x->elem[i]->type == SR_STRING ? x->elem[i]->str : NULL;
+}
+
+static enum step code_redeemed(struct req *r)
 {
 	struct redeem *d = r->ctx;
 	const struct sreply *x = r->reply;
-	const char *client, *ruri, *challenge, *verifier = form_get(r->form, "code_verifier");
+	const char *what;
 
 	if (x == NULL)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
 	if (x->type == SR_NIL)
 		return req_fail(r, 400, "invalid_grant", "the code is invalid or has expired");
-	if (x->type != SR_ARRAY || x->n < 1 || x->elem[0]->type != SR_STRING)
+	if (x->type == SR_STRING || x->type == SR_STATUS) /* 'gone' */
+		return req_fail(r, 400, "invalid_grant", "the account is no longer active");
+	if (x->type != SR_ARRAY || (what = elem_str(x, 0)) == NULL)
 		return req_fail(r, 503, "temporarily_unavailable", "storage error");
-	if (strcmp(x->elem[0]->str, "replay") == 0) {
+	if (strcmp(what, "replay") == 0) {
+		const char *gid = elem_str(x, 1);
+
 		/* RFC 6749 §4.1.2: a code used twice revokes what it produced */
 		req_log(LOG_WARN, r, "code_replayed", "client", r->client->id, "id", d->masked, NULL);
-		if (x->n == 2 && x->elem[1]->type == SR_STRING && x->elem[1]->len > 0 &&
-		    x->elem[1]->len < sizeof(d->gid)) {
-			sk_grant(d->kgrant, d->id, x->elem[1]->str);
+		if (gid != NULL && gid[0] != '\0' && strlen(gid) < sizeof(d->gid)) {
+			sk_grant(d->kgrant, d->id, gid);
 			return store_cmd(r, code_replayed, "HSET %s revoked code_replay", d->kgrant);
 		}
 		return code_replayed(r);
 	}
-	client = field(x, "client");
-	ruri = field(x, "redirect_uri");
-	challenge = field(x, "challenge");
-	d->scope = field(x, "scope");
-	d->nonce = field(x, "nonce");
-	d->auth_time = field(x, "auth_time");
-	d->acr = field(x, "acr");
-	d->amr = field(x, "amr");
-	d->sid = field(x, "sid");
-	if (client == NULL || ruri == NULL || challenge == NULL || d->scope == NULL ||
-	    d->nonce == NULL || d->auth_time == NULL || d->acr == NULL || d->amr == NULL ||
-	    d->sid == NULL)
+	if (strcmp(what, "refused") == 0) {
+		const char *why = elem_str(x, 1) != NULL ? elem_str(x, 1) : "";
+
+		if (strcmp(why, "client") == 0)
+			return req_fail(r, 400, "invalid_grant", "the code was issued to another client");
+		if (strcmp(why, "redirect_uri") == 0)
+			return req_fail(r, 400, "invalid_grant", "redirect_uri differs from the request's");
+		if (strcmp(why, "pkce") == 0)
+			return req_fail(r, 400, "invalid_grant", "code_verifier does not match (PKCE)");
+		if (strcmp(why, "downgrade") == 0)
+			return req_fail(r, 400, "invalid_grant", "no code_challenge was sent for this code");
 		return req_fail(r, 500, "server_error", "a stored code is incomplete");
-	if (strcmp(client, r->client->id) != 0)
-		return req_fail(r, 400, "invalid_grant", "the code was issued to another client");
-	if (strcmp(ruri, form_get(r->form, "redirect_uri")) != 0)
-		return req_fail(r, 400, "invalid_grant", "redirect_uri differs from the request's");
-	if (challenge[0] != '\0' && !authz_pkce_ok(challenge, verifier))
-		return req_fail(r, 400, "invalid_grant", "code_verifier does not match (PKCE)");
-	if (challenge[0] == '\0' && verifier != NULL)
-		/* a verifier for a code issued without a challenge: a downgrade (RFC 9700 §2.1.1) */
-		return req_fail(r, 400, "invalid_grant", "no code_challenge was sent for this code");
+	}
+	if (strcmp(what, "ok") != 0 || x->n != 8)
+		return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	for (size_t i = 1; i < 8; i++)
+		if (elem_str(x, i) == NULL)
+			return req_fail(r, 503, "temporarily_unavailable", "storage error");
+	if (strcmp(elem_str(x, 1), "1") != 0)
+		d->rt_secret[0] = d->rt_hash[0] = '\0';
+	d->scope = elem_str(x, 2);
+	d->nonce = elem_str(x, 3);
+	d->auth_time = elem_str(x, 4);
+	d->acr = elem_str(x, 5);
+	d->amr = elem_str(x, 6);
+	d->sid = elem_str(x, 7);
 	d->scopes = d->want = (unsigned)strtoul(d->scope, NULL, 10);
-	return grant_create(r, d);
+	return tokens_reply(r, d);
 }
 
-/* The grant its tokens belong to (grant_new.lua), guarded by d->kcode (the code, or the CIBA
- * request) so that one redemption makes one grant; then the tokens. */
+/* The grant a CIBA request's tokens belong to (grant_new.lua), guarded by d->kcode (the
+ * request) so that one approval makes one grant; then the tokens. */
 static enum step grant_create(struct req *r, struct redeem *d)
 {
 	char now[24], life[24], fexp[24];

@@ -1,9 +1,10 @@
--- Authorization code redemption, second half: the grant its tokens belong to. The grant lives
--- as long as its refresh-token family may; the code records its gid so a replay can revoke it.
--- KEYS[1] grant   KEYS[2] the account's grant set   KEYS[3] account   KEYS[4] code
+-- A CIBA grant (ep_token.c ciba_polled; codes have code_redeem.lua): the grant its tokens belong
+-- to. The grant lives as long as its refresh-token family may; the approved request records its
+-- gid, so that a second poll makes no second grant.
+-- KEYS[1] grant   KEYS[2] the account's grant set   KEYS[3] account   KEYS[4] the CIBA request
 -- ARGV[1] lifetime (s)   ARGV[2] gid   ARGV[3..] field, value, ...
--- Returns 'ok', 'gone' (the account is no longer active, or was locked since the code was
--- issued) or 'replay' (the code was replayed between the two halves: its grant is born revoked).
+-- Returns 'ok', 'gone' (the account is no longer active, or was locked since the request was
+-- approved) or 'replay' (the request made its grant already).
 if redis.call('HGET', KEYS[3], 'status') ~= 'active' then
   return 'gone'
 end
