@@ -100,7 +100,7 @@ const char *http_client_ip(struct req *r)
 	return r->ip;
 }
 
-/* Request contexts are reused: a worker keeps up to REQ_CACHE_MAX freed ones (about 2.7 KiB
+/* Request contexts are reused: a worker keeps up to REQ_CACHE_MAX freed ones (about 4.7 KiB
  * each) instead of a malloc and free per request. Single-threaded: no locking. */
 #define REQ_CACHE_MAX 256
 static struct req *req_cache[REQ_CACHE_MAX];

@@ -35,8 +35,10 @@
 #define LIM_FETCH_HEADERS (8 * 1024)  /* status line and headers; past it the call fails */
 #define LIM_FETCH_BODY (4 * 1024)     /* body bytes read at most (the status is the answer) */
 
-/* Per-request memory: first block embedded in struct req, then blocks up to the cap. */
-#define LIM_ARENA_FIRST 2048
+/* Per-request memory: first block embedded in struct req, then blocks up to the cap. The first
+ * block holds a whole parked QR long-poll (about 2.7 KiB: its query, cookie, Redis reply, waiter
+ * and events), which would otherwise hold a 16 KiB heap block while it waits. */
+#define LIM_ARENA_FIRST 4096
 #define LIM_ARENA_BLOCK (16 * 1024)
 #define LIM_REQ_MEMORY (256 * 1024)
 
